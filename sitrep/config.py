@@ -1,0 +1,92 @@
+"""Site configuration: `mkdocs.yml` (site name, URL, nav, theme) plus its `extra.sitrep` block."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitrep.errors import ContentError, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """What the build needs to know that content does not say."""
+
+    site_name: str = "Sitrep"
+    site_url: str = "http://localhost:8000/"
+    """Absolute base URL, ending in '/'; feeds, sitemap and canonical links use it."""
+    site_description: str = ""
+    language: str = "en"
+    copyright: str = ""
+    page_size: int = 50
+    """Events per page on paginated lists (regions, actors, sources, months)."""
+    home_latest: int = 20
+    """How many of the newest events the home page lists."""
+    key_figures_days: int = 30
+    """The 'latest period' of the home page's key figures, counted back from the newest event."""
+    nav: tuple[tuple[str, str], ...] = ()
+    """Editorial navigation from mkdocs.yml: (title, path of a content/pages file)."""
+    config_path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _LenientLoader(yaml.SafeLoader):
+    """Safe loader that reads mkdocs' `!!python/name:` and `!ENV` tags as plain strings."""
+
+
+def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_LenientLoader.add_multi_constructor("", _any_tag)
+
+
+def _nav_items(nav: Any) -> tuple[tuple[str, str], ...]:
+    items: list[tuple[str, str]] = []
+    for entry in nav or ():
+        if isinstance(entry, dict):
+            for title, target in entry.items():
+                if isinstance(target, str):
+                    items.append((str(title), target))
+                else:
+                    items.extend(_nav_items(target))
+    return tuple(items)
+
+
+def load_config(path: Path | None) -> SiteConfig:
+    """Return the SiteConfig read from `path` (mkdocs.yml); defaults when the file is absent."""
+    if path is None or not path.is_file():
+        return SiteConfig()
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ContentError([Problem(str(path), line, col, f"mkdocs.yml is not valid YAML: {exc}",
+                                    "fix the YAML syntax")]) from None
+    if not isinstance(raw, dict):
+        raise ContentError([Problem(str(path), 1, 1, "mkdocs.yml must be a mapping",
+                                    "start with 'site_name: ...'")])
+    extra = raw.get("extra") or {}
+    sitrep = extra.get("sitrep") or {} if isinstance(extra, dict) else {}
+    url = str(raw.get("site_url") or SiteConfig.site_url)
+    return SiteConfig(
+        site_name=str(raw.get("site_name") or SiteConfig.site_name),
+        site_url=url if url.endswith("/") else url + "/",
+        site_description=str(raw.get("site_description") or ""),
+        language=str((raw.get("theme") or {}).get("language", "en")) if isinstance(raw.get("theme"), dict) else "en",
+        copyright=str(raw.get("copyright") or ""),
+        page_size=int(sitrep.get("page_size", SiteConfig.page_size)),
+        home_latest=int(sitrep.get("home_latest", SiteConfig.home_latest)),
+        key_figures_days=int(sitrep.get("key_figures_days", SiteConfig.key_figures_days)),
+        nav=_nav_items(raw.get("nav")),
+        config_path=path,
+        extra=dict(extra) if isinstance(extra, dict) else {},
+    )
