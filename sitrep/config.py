@@ -77,11 +77,12 @@ def load_config(path: Path | None) -> SiteConfig:
     extra = raw.get("extra") or {}
     sitrep = extra.get("sitrep") or {} if isinstance(extra, dict) else {}
     url = str(raw.get("site_url") or SiteConfig.site_url)
+    theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}
     return SiteConfig(
         site_name=str(raw.get("site_name") or SiteConfig.site_name),
         site_url=url if url.endswith("/") else url + "/",
         site_description=str(raw.get("site_description") or ""),
-        language=str((raw.get("theme") or {}).get("language", "en")) if isinstance(raw.get("theme"), dict) else "en",
+        language=str(theme.get("language", "en")),
         copyright=str(raw.get("copyright") or ""),
         page_size=int(sitrep.get("page_size", SiteConfig.page_size)),
         home_latest=int(sitrep.get("home_latest", SiteConfig.home_latest)),

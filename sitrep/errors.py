@@ -52,7 +52,8 @@ class ContentError(click.ClickException):
         lines.append(f"{n_err} error(s), {n_warn} warning(s)")
         return "\n".join(lines)
 
-    def show(self, file: object = None) -> None:  # click prints "Error: " before messages; ours are self-describing
+    def show(self, file: object = None) -> None:
+        # click would prefix "Error: "; each of our lines already says error or warning
         click.echo(self.format_message(), err=True)
 
 

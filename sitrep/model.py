@@ -136,7 +136,7 @@ class Event:
     figures: tuple[Figure, ...] = ()
     sources: tuple[SourceRef, ...] = ()
     tags: tuple[str, ...] = ()
-    external_ids: Mapping[str, str] = field(default=_EMPTY)
+    external_ids: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     revisions: tuple[Revision, ...] = ()
     ucdp_type_of_violence: int | None = None
     superseded_by: str | None = None
@@ -222,12 +222,13 @@ class Shape:
 
     id: str
     polygons: tuple[tuple[tuple[tuple[float, float], ...], ...], ...]
+    bbox: tuple[float, float, float, float] = field(init=False, compare=False)
+    """(min lon, min lat, max lon, max lat), computed once: point tests check it first."""
 
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
+    def __post_init__(self) -> None:
         xs = [x for poly in self.polygons for ring in poly for x, _ in ring]
         ys = [y for poly in self.polygons for ring in poly for _, y in ring]
-        return (min(xs), min(ys), max(xs), max(ys))
+        object.__setattr__(self, "bbox", (min(xs), min(ys), max(xs), max(ys)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,310 @@
+"""Load stage: content/ files → RawDocuments (parsed YAML/front matter), with a parse cache.
+
+Parsing is the hot path of a build, so documents are parsed without position marks; `locate()`
+recomposes a file's YAML node tree only when a problem has to be reported in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitrep.errors import Problem
+
+try:  # the C loader is several times faster; fall back where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 1 << 20
+"""Content files are small; anything larger is a mistake or an attack, and parsing it is refused."""
+MAX_NESTING = 64
+KINDS = ("events", "actors", "regions", "sources", "briefings", "geo")
+_SUFFIXES = {
+    "events": (".yaml", ".yml"),
+    "actors": (".yaml", ".yml"),
+    "regions": (".yaml", ".yml"),
+    "sources": (".yaml", ".yml"),
+    "briefings": (".md",),
+    "geo": (".geojson", ".json"),
+}
+_CACHE_VERSION = 1
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One content file, parsed: `data` is the YAML (front matter for briefings) or GeoJSON."""
+
+    path: str
+    kind: str
+    id: str
+    data: Any
+    body: str = ""
+    body_line: int = 0
+    problems: tuple[Problem, ...] = ()
+    """Problems found while loading (unreadable, empty, invalid YAML); `data` is None then."""
+
+
+@dataclass(slots=True)
+class ParseCache:
+    """Parsed documents keyed by a hash of the file's bytes; entries unused in a build are dropped."""
+
+    path: Path | None
+    entries: dict[str, tuple[Any, str, int]] = field(default_factory=dict)
+    used: dict[str, tuple[Any, str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path | None) -> ParseCache:
+        """Return the cache stored at `path`, or an empty one when it is missing or unreadable."""
+        if path is None or not path.is_file():
+            return cls(path)
+        try:
+            with path.open("rb") as fh:
+                version, entries = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            return cls(path)
+        return cls(path, entries if version == _CACHE_VERSION else {})
+
+    def get(self, key: str) -> tuple[Any, str, int] | None:
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.used[key] = hit
+        return hit
+
+    def put(self, key: str, value: tuple[Any, str, int]) -> None:
+        self.used[key] = value
+
+    def save(self) -> None:
+        """Write the entries used in this build, atomically, so a killed build leaves no torn cache."""
+        if self.path is None or self.used.keys() == self.entries.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump((_CACHE_VERSION, self.used), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+def load(content_dir: Path, cache: ParseCache | None = None) -> tuple[RawDocument, ...]:
+    """Return every content document under `content_dir`, in a stable order."""
+    cache = cache or ParseCache(None)
+    _marks.cache_clear()  # files may have changed since the last build in this process (serve)
+    docs = [_load_file(path, kind, cache) for kind, path in _walk(content_dir)]
+    docs.extend(_stray_entries(content_dir))
+    return tuple(docs)
+
+
+def _walk(content_dir: Path) -> Iterator[tuple[str, Path]]:
+    for kind in KINDS:
+        root = content_dir / kind
+        if not root.is_dir():
+            continue
+        pattern = "**/*" if kind == "events" else "*"
+        for path in sorted(root.glob(pattern)):
+            if path.name.startswith(".") or not path.name.endswith(_SUFFIXES[kind]):
+                continue
+            yield kind, path
+
+
+def _stray_entries(content_dir: Path) -> Iterator[RawDocument]:
+    """Warn about top-level entries the build ignores, so nothing an editor wrote is silently lost."""
+    if not content_dir.is_dir():
+        return
+    for path in sorted(content_dir.iterdir()):
+        if path.name.startswith(".") or path.name in KINDS or path.name == "pages":
+            continue
+        yield RawDocument(str(path), "stray", path.stem, None, problems=(Problem(
+            str(path), 1, 1, f"'{path.name}' is not a content folder and is ignored",
+            f"move it under one of: {', '.join(KINDS)}", "warning"),))
+
+
+def _load_file(path: Path, kind: str, cache: ParseCache) -> RawDocument:
+    where = str(path)
+    stem = path.name.rsplit(".", 1)[0]
+    try:
+        raw = _read_bytes(path)
+    except _LoadError as exc:
+        return RawDocument(where, kind, stem, None, problems=(exc.problem(where),))
+    key = f"{kind}:{hashlib.blake2b(raw, digest_size=16).hexdigest()}"
+    hit = cache.get(key)
+    if hit is None:
+        try:
+            hit = _parse(raw, kind)
+        except _LoadError as exc:
+            return RawDocument(where, kind, stem, None, problems=(exc.problem(where),))
+        cache.put(key, hit)
+    data, body, body_line = hit
+    return RawDocument(where, kind, stem, data, body, body_line)
+
+
+class _LoadError(Exception):
+    def __init__(self, message: str, hint: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.hint, self.line, self.col = message, hint, line, col
+
+    def problem(self, path: str) -> Problem:
+        return Problem(path, self.line, self.col, self.message, self.hint)
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise _LoadError("expected a file but found a directory",
+                         f"remove the directory or rename it so it does not end in {path.suffix}")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _LoadError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
+                             "split it; one event, actor, region or source per file")
+        return path.read_bytes()
+    except OSError as exc:
+        raise _LoadError(f"cannot read file: {exc.strerror}", "check its permissions") from None
+
+
+def _decode(raw: bytes) -> str:
+    if b"\x00" in raw:
+        raise _LoadError("file contains NUL bytes and is not text", "save it as UTF-8 text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8",
+                         line, col) from None
+    if not text.strip():
+        raise _LoadError("file is empty", "fill it in, or delete it (see `build.py new event`)")
+    return text
+
+
+def _parse(raw: bytes, kind: str) -> tuple[Any, str, int]:
+    text = _decode(raw)
+    if kind == "geo":
+        return _parse_json(text), "", 0
+    if kind == "briefings":
+        front, body, body_line = split_front_matter(text)
+        return _parse_yaml(front, line_offset=1), body, body_line
+    return _parse_yaml(text), "", 0
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _LoadError(f"invalid JSON: {exc.msg}", "fix the JSON syntax", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise _LoadError("JSON is nested too deeply", "flatten the document") from None
+
+
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?^)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """Return (front matter YAML, Markdown body, 1-based line where the body starts)."""
+    match = _FRONT.match(text)
+    if not match:
+        raise _LoadError("briefing has no front matter", "start the file with '---', the YAML fields, "
+                         "then '---' and the narrative")
+    front = match.group(1)
+    body_line = text.count("\n", 0, match.end()) + 1
+    return front, text[match.end():], body_line
+
+
+def _parse_yaml(text: str, line_offset: int = 0) -> Any:
+    _refuse_hostile_yaml(text, line_offset)
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
+        raise _LoadError(f"invalid YAML: {exc.problem or exc.context}",
+                         "fix the YAML syntax at this position", line, col) from None
+    except yaml.YAMLError as exc:
+        raise _LoadError(f"invalid YAML: {exc}", "fix the YAML syntax", 1 + line_offset) from None
+    except RecursionError:
+        raise _LoadError("YAML is nested too deeply", "flatten the document", 1 + line_offset) from None
+    if data is None:
+        raise _LoadError("file holds no fields", "write the document's fields as 'key: value' lines",
+                         1 + line_offset)
+    return data
+
+
+def _refuse_hostile_yaml(text: str, line_offset: int) -> None:
+    """Refuse anchors/aliases (alias bombs) and deep flow nesting before the parser sees them.
+
+    Content never needs anchors, and refusing them outright bounds the size of what a document can
+    expand to. The checks run on the token stream only when cheap text tests say they could matter.
+    """
+    if "&" in text or "*" in text:
+        try:
+            for token in yaml.scan(text, Loader=_Loader):
+                if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+                    mark = token.start_mark
+                    raise _LoadError("YAML anchors and aliases (&name, *name) are not allowed in content",
+                                     "write the value out in full", mark.line + 1 + line_offset,
+                                     mark.column + 1)
+        except yaml.MarkedYAMLError:
+            return  # the parser reports the syntax error with its position
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        depth = 0
+        for lineno, line in enumerate(text.splitlines(), 1):
+            for col, ch in enumerate(line, 1):
+                depth += (ch in "[{") - (ch in "]}")
+                if depth > MAX_NESTING:
+                    raise _LoadError(f"YAML is nested more than {MAX_NESTING} levels deep",
+                                     "flatten the document", lineno + line_offset, col)
+
+
+# -- positions, computed only when a problem is reported ---------------------------------------
+
+@lru_cache(maxsize=256)
+def _marks(path: str) -> tuple[Mapping[KeyPath, tuple[int, int]], Mapping[KeyPath, tuple[int, int]]]:
+    """Return (value marks, key marks): 1-based (line, col) for every key path in a YAML file."""
+    values: dict[KeyPath, tuple[int, int]] = {}
+    keys: dict[KeyPath, tuple[int, int]] = {}
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+        offset = 0
+        if path.endswith(".md"):
+            front, _, _ = split_front_matter(text)
+            text, offset = front, 1
+        node = yaml.compose(text, Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, _LoadError, RecursionError):
+        return values, keys
+    if node is not None:
+        _walk_marks(node, (), values, keys, offset)
+    return values, keys
+
+
+def _walk_marks(node: yaml.Node, at: KeyPath, values: dict, keys: dict, offset: int) -> None:
+    values[at] = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            sub = (*at, str(key_node.value))
+            keys[sub] = (key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
+            _walk_marks(value_node, sub, values, keys, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk_marks(item, (*at, i), values, keys, offset)
+
+
+def locate(path: str, at: KeyPath, key: bool = False) -> tuple[int, int]:
+    """Return the (line, col) of the value (or key) at key path `at`, or its nearest ancestor."""
+    values, keys = _marks(path)
+    if key and at in keys:
+        return keys[at]
+    while at:
+        if at in values:
+            return values[at]
+        at = at[:-1]
+    return values.get((), (1, 1))

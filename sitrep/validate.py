@@ -1,0 +1,292 @@
+"""Validate stage: RawDocuments → an immutable Corpus, or a ContentError listing every problem."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from sitrep import geo, vocab
+from sitrep.briefing_check import check_briefing
+from sitrep.errors import ContentError, Problem
+from sitrep.fields import SLUG, Reader
+from sitrep.load import ParseCache, RawDocument, load, locate
+from sitrep.model import Actor, Briefing, Corpus, Event, Pos, Region, Shape, Source
+from sitrep.validate_event import read_event
+
+REGION_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_IMPORT_KEYS = ("import",)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The outcome of validation: the corpus when there were no errors, and every problem found."""
+
+    corpus: Corpus | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+def load_corpus(content_dir: Path, cache: ParseCache | None = None) -> Corpus:
+    """Return the validated Corpus of `content_dir`; raise ContentError when it has errors."""
+    checked = check(load(content_dir, cache))
+    if checked.errors or checked.corpus is None:
+        raise ContentError(checked.problems)
+    return checked.corpus
+
+
+def validate(docs: Sequence[RawDocument]) -> Corpus:
+    """Return the Corpus built from `docs`, or raise ContentError with all errors and warnings."""
+    checked = check(docs)
+    if checked.errors or checked.corpus is None:
+        raise ContentError(checked.problems)
+    return checked.corpus
+
+
+def check(docs: Sequence[RawDocument]) -> Checked:
+    """Validate every document and every cross-reference; collect all problems, never stop early."""
+    problems: list[Problem] = [p for d in docs for p in d.problems]
+    by_kind: dict[str, list[RawDocument]] = {}
+    for doc in docs:
+        if doc.data is not None:
+            by_kind.setdefault(doc.kind, []).append(doc)
+
+    shapes = _read_shapes(by_kind.get("geo", []), problems)
+    regions = _read_all(by_kind.get("regions", []), problems, _read_region, "region")
+    actors = _read_all(by_kind.get("actors", []), problems, _read_actor, "actor")
+    sources = _read_all(by_kind.get("sources", []), problems, _read_source, "source")
+    _check_regions(regions, shapes, problems)
+    _check_actor_links(actors, by_kind.get("actors", []), problems)
+    refs = _Refs(actors, regions, sources, shapes)
+    events = _read_all(by_kind.get("events", []), problems,
+                       lambda r, d: read_event(r, d, refs), "event")
+    _check_event_links(events, by_kind.get("events", []), problems)
+    briefings = _read_all(by_kind.get("briefings", []), problems,
+                          lambda r, d: _read_briefing(r, d, refs), "briefing")
+    ordered = tuple(sorted(events.values(), key=lambda e: (e.date.start, e.id)))
+    corpus = Corpus(
+        events=ordered,
+        actors=MappingProxyType(actors),
+        regions=MappingProxyType(regions),
+        sources=MappingProxyType(sources),
+        briefings=MappingProxyType(briefings),
+        events_by_id=MappingProxyType({e.id: e for e in ordered}),
+        shapes=MappingProxyType(shapes),
+    )
+    # Narrative checks compare quoted totals with events; with broken events they would only echo
+    # those errors as "unknown event", so they wait until every event file is valid.
+    if len(events) == len(by_kind.get("events", [])):
+        for briefing in briefings.values():
+            problems.extend(check_briefing(briefing, corpus))
+    has_errors = any(p.severity == "error" for p in problems)
+    return Checked(None if has_errors else corpus, tuple(sorted(problems, key=lambda p: p.sort_key)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Refs:
+    """Ids that events and briefings may reference, known before events are read."""
+
+    actors: Mapping[str, Actor]
+    regions: Mapping[str, Region]
+    sources: Mapping[str, Source]
+    shapes: Mapping[str, Shape]
+
+
+def _read_all(docs: Iterable[RawDocument], problems: list[Problem],
+              read: Callable[[Reader, RawDocument], Any], what: str) -> dict[str, Any]:
+    """Read each document; keep the valid ones by id and report ids used twice or differing in case."""
+    out: dict[str, Any] = {}
+    seen: dict[str, RawDocument] = {}
+    for doc in docs:
+        reader = Reader(doc, problems)
+        if not _check_id(reader, doc, what):
+            continue
+        folded = doc.id.lower()
+        if folded in seen:
+            first = seen[folded]
+            reader.report((), f"{what} id '{doc.id}' is already used by {first.path}",
+                          "ids must be unique (ignoring case); rename one of the files")
+            continue
+        seen[folded] = doc
+        obj = read(reader, doc)
+        if obj is not None and not reader.failed:
+            out[doc.id] = obj
+    return out
+
+
+def _check_id(reader: Reader, doc: RawDocument, what: str) -> bool:
+    if not isinstance(doc.data, dict):
+        reader.report((), f"a {what} file must hold 'key: value' fields, got a {type(doc.data).__name__}",
+                      "see content/README or `build.py new event` for the layout")
+        return False
+    pattern = REGION_ID if what == "region" else SLUG
+    if not pattern.match(doc.id):
+        expected = ("an ISO 3166-2 code such as SY-HL" if what == "region"
+                    else "lowercase letters, digits and hyphens, at most 100 characters")
+        reader.report((), f"file name '{doc.id}' is not a valid {what} id", f"rename the file to {expected}")
+        return False
+    declared = doc.data.get("id")
+    if declared is not None and declared != doc.id:
+        reader.report(("id",), f"id '{declared}' does not match the file name '{doc.id}'",
+                      "ids are stable forever: rename the file or remove the 'id' line")
+        return False
+    return True
+
+
+def _pos(doc: RawDocument) -> Pos:
+    return Pos(doc.path, 1, 1)
+
+
+def _read_actor(r: Reader, doc: RawDocument) -> Actor | None:
+    d = doc.data
+    r.only_keys(d, (), ("id", "name", "aliases", "kind", "affiliations", "native_name", "description",
+                        "imported", *_IMPORT_KEYS), "an actor")
+    name = r.text(d, (), "name", required=True, what="the actor", single_line=True, max_len=200)
+    kind = r.choice(d, (), "kind", vocab.ACTOR_KINDS, required=True, what="the actor")
+    return Actor(
+        id=doc.id, name=name or "", kind=kind or "", pos=_pos(doc),
+        aliases=r.texts(d, (), "aliases"),
+        native_name=r.text(d, (), "native_name", single_line=True, max_len=200),
+        affiliations=r.texts(d, (), "affiliations", slug=True),
+        description=r.markdown(d, (), "description") or "",
+        imported=r.flag(d, (), "imported"),
+    )
+
+
+def _read_region(r: Reader, doc: RawDocument) -> Region | None:
+    d = doc.data
+    r.only_keys(d, (), ("id", "name", "alt_names", "country", "iso_3166_2", "native_name", "description"),
+                "a region")
+    name = r.text(d, (), "name", required=True, what="the region", single_line=True, max_len=200)
+    country = r.text(d, (), "country", required=True, what="the region", single_line=True)
+    if country and not _COUNTRY.match(country):
+        r.report(("country",), f"country must be a two-letter ISO 3166-1 code, got {country!r}", "e.g. SY")
+    iso = r.text(d, (), "iso_3166_2", required=True, what="the region", single_line=True)
+    if iso and iso != doc.id:
+        r.report(("iso_3166_2",), f"iso_3166_2 '{iso}' does not match the file name '{doc.id}'",
+                 f"rename the file to {iso}.yaml or fix the code")
+    if iso and country and not iso.startswith(country + "-"):
+        r.report(("iso_3166_2",), f"iso_3166_2 '{iso}' is not a subdivision of country '{country}'",
+                 f"codes of {country} start with '{country}-'")
+    return Region(
+        id=doc.id, name=name or "", country=country or "", iso_3166_2=iso or doc.id, pos=_pos(doc),
+        alt_names=r.texts(d, (), "alt_names"),
+        native_name=r.text(d, (), "native_name", single_line=True, max_len=200),
+        description=r.markdown(d, (), "description") or "",
+    )
+
+
+def _read_source(r: Reader, doc: RawDocument) -> Source | None:
+    d = doc.data
+    r.only_keys(d, (), ("id", "name", "kind", "url", "reliability", "aliases", "native_name", "description",
+                        "imported", *_IMPORT_KEYS), "a source")
+    name = r.text(d, (), "name", required=True, what="the source", single_line=True, max_len=200)
+    kind = r.choice(d, (), "kind", vocab.SOURCE_KINDS, required=True, what="the source")
+    return Source(
+        id=doc.id, name=name or "", kind=kind or "", pos=_pos(doc),
+        url=r.url(d, (), "url"),
+        reliability=r.choice(d, (), "reliability", vocab.RELIABILITY_GRADES),
+        aliases=r.texts(d, (), "aliases"),
+        native_name=r.text(d, (), "native_name", single_line=True, max_len=200),
+        description=r.markdown(d, (), "description") or "",
+        imported=r.flag(d, (), "imported"),
+    )
+
+
+def _read_briefing(r: Reader, doc: RawDocument, refs: _Refs) -> Briefing | None:
+    d = doc.data
+    r.only_keys(d, (), ("id", "title", "from", "to", "regions", "actors", "author", "status", "summary"),
+                "a briefing's front matter")
+    title = r.text(d, (), "title", required=True, what="the briefing", single_line=True, max_len=300)
+    start = r.day(d, (), "from", required=True, what="the briefing")
+    end = r.day(d, (), "to", required=True, what="the briefing")
+    if start and end and start > end:
+        r.report(("to",), f"the period ends ({end}) before it starts ({start})", "swap 'from' and 'to'")
+    regions = r.texts(d, (), "regions")
+    actors = r.texts(d, (), "actors", slug=True)
+    _check_known(r, ("regions",), regions, refs.regions, "region", "content/regions/")
+    _check_known(r, ("actors",), actors, refs.actors, "actor", "content/actors/")
+    r.check_markdown(doc.body, ("body",), "narrative", line_base=doc.body_line)
+    if r.failed or start is None or end is None:
+        return None
+    return Briefing(
+        id=doc.id, title=title or "", period_from=start, period_to=end, pos=_pos(doc), body=doc.body,
+        body_line=doc.body_line, regions=regions, actors=actors,
+        author=r.text(d, (), "author", single_line=True, max_len=200),
+        status=r.choice(d, (), "status", vocab.BRIEFING_STATUSES, default="published"),
+        summary=r.markdown(d, (), "summary") or "",
+    )
+
+
+def _check_known(r: Reader, at: tuple[str, ...], ids: Iterable[str], known: Mapping[str, Any],
+                 what: str, folder: str) -> None:
+    for i, ref in enumerate(ids):
+        if ref not in known:
+            r.report((*at, i), f"unknown {what} '{ref}'", f"add {folder}{ref}.yaml or fix the id")
+
+
+def _read_shapes(docs: Iterable[RawDocument], problems: list[Problem]) -> dict[str, Shape]:
+    shapes: dict[str, Shape] = {}
+    for doc in docs:
+        try:
+            found = geo.shapes_from_collection(doc.data)
+        except geo.GeoError as exc:
+            problems.append(Problem(doc.path, 1, 1, f"invalid GeoJSON: {exc}",
+                                    "each feature needs an 'id' (ISO 3166-2) and a Polygon or MultiPolygon"))
+            continue
+        for shape in found:
+            if shape.id in shapes:
+                problems.append(Problem(doc.path, 1, 1, f"shape '{shape.id}' is defined twice",
+                                        "keep one feature per region"))
+            shapes[shape.id] = shape
+    return shapes
+
+
+def _check_regions(regions: Mapping[str, Region], shapes: Mapping[str, Shape],
+                   problems: list[Problem]) -> None:
+    for region in regions.values():
+        if shapes and region.id not in shapes:
+            problems.append(Problem(region.pos.path, 1, 1,
+                                    f"no shape for region '{region.id}' in content/geo/",
+                                    "add a GeoJSON feature with this id, or maps will omit the region",
+                                    "warning"))
+
+
+def _check_actor_links(actors: Mapping[str, Actor], docs: Iterable[RawDocument],
+                       problems: list[Problem]) -> None:
+    paths = {d.id: d for d in docs}
+    for actor in actors.values():
+        for i, other in enumerate(actor.affiliations):
+            if other == actor.id or other not in actors:
+                reason = "an actor cannot be affiliated with itself" if other == actor.id \
+                    else f"unknown actor '{other}' in affiliations"
+                line, col = locate(paths[actor.id].path, ("affiliations", i))
+                problems.append(Problem(actor.pos.path, line, col, reason,
+                                        f"add content/actors/{other}.yaml or fix the id"))
+
+
+def _check_event_links(events: Mapping[str, Event], docs: Iterable[RawDocument],
+                       problems: list[Problem]) -> None:
+    """Successors must exist; former ids must not collide with live ids or each other."""
+    redirects: dict[str, str] = {}
+    for event in events.values():
+        if event.superseded_by is not None and event.superseded_by not in events:
+            line, col = locate(event.pos.path, ("superseded_by",))
+            problems.append(Problem(event.pos.path, line, col,
+                                    f"superseded_by names unknown event '{event.superseded_by}'",
+                                    "use the id (file name) of the event that replaces this one"))
+        for i, old in enumerate(event.redirect_from):
+            clash = "an existing event" if old in events else redirects.get(old)
+            if clash:
+                line, col = locate(event.pos.path, ("redirect_from", i))
+                problems.append(Problem(event.pos.path, line, col,
+                                        f"former id '{old}' is already taken by {clash}",
+                                        "a former id can redirect to one event only"))
+            redirects[old] = event.id

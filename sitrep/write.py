@@ -1,0 +1,199 @@
+"""Write stage: put a build's files in place atomically, touching only files whose bytes changed.
+
+The new site is assembled in a staging folder beside the output folder: every file of the old
+site is hard-linked into it (cheap, and it keeps unchanged files' inodes and mtimes), changed
+files replace their links, files no build produced any more are left out, and then staging and
+output are swapped in one step. A build that fails or is killed at any moment leaves the old site
+as it was; the next build clears the leftovers.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import click
+
+log = logging.getLogger(__name__)
+
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+MAX_NAME = 200
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One file of the built site: a POSIX path relative to the site root, and its bytes."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: tuple[str, ...]
+    unchanged: int
+    removed: int
+
+    @property
+    def total(self) -> int:
+        return len(self.written) + self.unchanged
+
+
+class WriteError(click.ClickException):
+    """The output cannot be written: a bad or duplicate path, or another build holds the lock."""
+
+
+def check_path(path: str) -> str:
+    """Return `path` if it is a safe relative POSIX path inside the site, else raise WriteError."""
+    parts = PurePosixPath(path).parts
+    bad = (not path or "\x00" in path or "\\" in path or path.startswith("/") or not parts
+           or any(p in ("..", ".", "") for p in parts))
+    if not bad:
+        bad = any(len(p.encode()) > MAX_NAME or p.split(".")[0].lower() in _RESERVED for p in parts)
+    if bad:
+        raise WriteError(f"refusing to write unsafe output path {path[:80]!r}")
+    return path
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock for `out_dir` so two builds at once cannot corrupt it."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out_dir.parent / f".{out_dir.name}.lock"
+    with lock_path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WriteError(f"another build is writing {out_dir}; wait for it to finish "
+                             f"(lock: {lock_path})") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_site(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
+    """Write `files` as the complete new content of `out_dir`, atomically; return what changed."""
+    out_dir = out_dir.absolute()
+    with build_lock(out_dir):
+        _recover(out_dir)
+        staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+        old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
+        try:
+            written, unchanged, produced = _write_files(files, staging, old)
+            removed = _remove_stale(staging, old - produced)
+            _swap(staging, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        shutil.rmtree(staging, ignore_errors=True)  # after the swap this holds the old site
+    return WriteReport(tuple(written), unchanged, removed)
+
+
+def _recover(out_dir: Path) -> None:
+    """Undo what a killed build left: restore a site moved aside, drop staging folders."""
+    aside = out_dir.parent / f".{out_dir.name}.old"
+    if aside.is_dir() and not out_dir.exists():
+        os.rename(aside, out_dir)
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _link_tree(src: Path, dst: Path) -> set[str]:
+    """Hard-link every file of `src` into `dst`; return their relative paths."""
+    paths: set[str] = set()
+    dst.mkdir()
+    for root, dirs, names in os.walk(src):
+        rel = os.path.relpath(root, src)
+        target = dst if rel == "." else dst / rel
+        for d in dirs:
+            (target / d).mkdir()
+        for name in names:
+            os.link(os.path.join(root, name), target / name)
+            paths.add(name if rel == "." else f"{rel}/{name}")
+    return paths
+
+
+def _write_files(files: Iterable[OutputFile], staging: Path,
+                 old: set[str]) -> tuple[list[str], int, set[str]]:
+    written: list[str] = []
+    produced: set[str] = set()
+    unchanged = 0
+    made_dirs: set[Path] = set()
+    for f in files:
+        path = check_path(f.path)
+        if path in produced:
+            raise WriteError(f"two outputs map to the same file {path!r}; two ids or pages collide")
+        produced.add(path)
+        target = staging / path
+        if path in old and _same_bytes(target, f.data):
+            unchanged += 1
+            continue
+        if target.parent not in made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made_dirs.add(target.parent)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(f.data)
+        os.replace(tmp, target)  # replaces the hard link, so the old site's copy is untouched
+        written.append(path)
+    return written, unchanged, produced
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _remove_stale(staging: Path, stale: set[str]) -> int:
+    for rel in stale:
+        (staging / rel).unlink(missing_ok=True)
+    for root, _dirs, _names in os.walk(staging, topdown=False):
+        if root != str(staging) and not os.listdir(root):
+            os.rmdir(root)
+    return len(stale)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    """Make `staging` the output folder in one step; afterwards `staging` holds the old site."""
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    if _exchange(staging, out_dir):
+        return
+    # No atomic exchange on this platform: move the old site aside; _recover() undoes a crash here.
+    aside = out_dir.parent / f".{out_dir.name}.old"
+    os.rename(out_dir, aside)
+    os.rename(staging, out_dir)
+    os.rename(aside, staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
