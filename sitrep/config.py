@@ -60,6 +60,9 @@ def _nav_items(nav: Any) -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
+_DEFAULT = SiteConfig()
+
+
 def load_config(path: Path | None) -> SiteConfig:
     """Return the SiteConfig read from `path` (mkdocs.yml); defaults when the file is absent."""
     if path is None or not path.is_file():
@@ -76,17 +79,17 @@ def load_config(path: Path | None) -> SiteConfig:
                                     "start with 'site_name: ...'")])
     extra = raw.get("extra") or {}
     sitrep = extra.get("sitrep") or {} if isinstance(extra, dict) else {}
-    url = str(raw.get("site_url") or SiteConfig.site_url)
+    url = str(raw.get("site_url") or _DEFAULT.site_url)
     theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}
     return SiteConfig(
-        site_name=str(raw.get("site_name") or SiteConfig.site_name),
+        site_name=str(raw.get("site_name") or _DEFAULT.site_name),
         site_url=url if url.endswith("/") else url + "/",
         site_description=str(raw.get("site_description") or ""),
         language=str(theme.get("language", "en")),
         copyright=str(raw.get("copyright") or ""),
-        page_size=int(sitrep.get("page_size", SiteConfig.page_size)),
-        home_latest=int(sitrep.get("home_latest", SiteConfig.home_latest)),
-        key_figures_days=int(sitrep.get("key_figures_days", SiteConfig.key_figures_days)),
+        page_size=int(sitrep.get("page_size", _DEFAULT.page_size)),
+        home_latest=int(sitrep.get("home_latest", _DEFAULT.home_latest)),
+        key_figures_days=int(sitrep.get("key_figures_days", _DEFAULT.key_figures_days)),
         nav=_nav_items(raw.get("nav")),
         config_path=path,
         extra=dict(extra) if isinstance(extra, dict) else {},

@@ -14,6 +14,13 @@ from sitrep import vocab
 from sitrep.fields import SLUG
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Content refuses YAML aliases, so repeated values (start and end dates) are written out."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def slugify(text: str, max_len: int = 60) -> str:
     """Return a lowercase ASCII slug of `text` (letters, digits, hyphens)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -52,7 +59,7 @@ def new_event(content: Path, *, title: str, day: date, region: str, event_type: 
         "summary": "What happened, where and to whom, as the sources report it.",
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    text = yaml.dump(doc, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, default_flow_style=None)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

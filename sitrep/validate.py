@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -64,7 +64,9 @@ def check(docs: Sequence[RawDocument]) -> Checked:
     sources = _read_all(by_kind.get("sources", []), problems, _read_source, "source")
     _check_regions(regions, shapes, problems)
     _check_actor_links(actors, by_kind.get("actors", []), problems)
-    refs = _Refs(actors, regions, sources, shapes)
+    existing = {kind: frozenset(d.id for d in by_kind.get(kind, []))
+                for kind in ("actors", "regions", "sources")}
+    refs = _Refs(actors, regions, sources, shapes, existing)
     events = _read_all(by_kind.get("events", []), problems,
                        lambda r, d: read_event(r, d, refs), "event")
     _check_event_links(events, by_kind.get("events", []), problems)
@@ -97,6 +99,9 @@ class _Refs:
     regions: Mapping[str, Region]
     sources: Mapping[str, Source]
     shapes: Mapping[str, Shape]
+    existing: Mapping[str, frozenset[str]]
+    """Ids of every actors/regions/sources file, valid or not: a reference to a file that has its
+    own errors is not reported again as unknown."""
 
 
 def _read_all(docs: Iterable[RawDocument], problems: list[Problem],
@@ -211,8 +216,8 @@ def _read_briefing(r: Reader, doc: RawDocument, refs: _Refs) -> Briefing | None:
         r.report(("to",), f"the period ends ({end}) before it starts ({start})", "swap 'from' and 'to'")
     regions = r.texts(d, (), "regions")
     actors = r.texts(d, (), "actors", slug=True)
-    _check_known(r, ("regions",), regions, refs.regions, "region", "content/regions/")
-    _check_known(r, ("actors",), actors, refs.actors, "actor", "content/actors/")
+    _check_known(r, ("regions",), regions, refs.existing["regions"], "region", "content/regions/")
+    _check_known(r, ("actors",), actors, refs.existing["actors"], "actor", "content/actors/")
     r.check_markdown(doc.body, ("body",), "narrative", line_base=doc.body_line)
     if r.failed or start is None or end is None:
         return None
@@ -225,7 +230,7 @@ def _read_briefing(r: Reader, doc: RawDocument, refs: _Refs) -> Briefing | None:
     )
 
 
-def _check_known(r: Reader, at: tuple[str, ...], ids: Iterable[str], known: Mapping[str, Any],
+def _check_known(r: Reader, at: tuple[str, ...], ids: Iterable[str], known: Collection[str],
                  what: str, folder: str) -> None:
     for i, ref in enumerate(ids):
         if ref not in known:
@@ -264,7 +269,7 @@ def _check_actor_links(actors: Mapping[str, Actor], docs: Iterable[RawDocument],
     paths = {d.id: d for d in docs}
     for actor in actors.values():
         for i, other in enumerate(actor.affiliations):
-            if other == actor.id or other not in actors:
+            if other == actor.id or other not in paths:
                 reason = "an actor cannot be affiliated with itself" if other == actor.id \
                     else f"unknown actor '{other}' in affiliations"
                 line, col = locate(paths[actor.id].path, ("affiliations", i))

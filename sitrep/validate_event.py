@@ -117,7 +117,7 @@ def _actors(r: Reader, d: dict[str, Any], refs: _Refs) -> tuple[ActorRef, ...]:
         r.only_keys(m, at, ("actor", "role"), "an actor entry")
         actor = r.text(m, at, "actor", required=True, what="the actor entry", single_line=True)
         role = r.choice(m, at, "role", vocab.ROLES, required=True, what="the actor entry")
-        if actor and actor not in refs.actors:
+        if actor and actor not in refs.existing["actors"]:
             r.report((*at, "actor"), f"unknown actor '{actor}'",
                      f"add content/actors/{actor}.yaml or fix the id")
         elif actor and role:
@@ -142,7 +142,7 @@ def _location(r: Reader, d: dict[str, Any], refs: _Refs) -> Location | None:
     country = r.text(m, at, "country", required=True, what="location", single_line=True)
     region_id = r.text(m, at, "region", required=True, what="location", single_line=True)
     region = refs.regions.get(region_id or "")
-    if region_id and region is None:
+    if region_id and region_id not in refs.existing["regions"]:
         r.report((*at, "region"), f"unknown region '{region_id}'",
                  f"use an ISO 3166-2 code with a file in content/regions/ (e.g. {_example(refs.regions)})")
     elif region and country and region.country != country:
@@ -181,7 +181,7 @@ def _sources(r: Reader, d: dict[str, Any], refs: _Refs) -> tuple[SourceRef, ...]
         sid = r.text(m, at, "source", required=True, what="the source entry", single_line=True)
         via = r.text(m, at, "via", single_line=True)
         for key, ref in (("source", sid), ("via", via)):
-            if ref and ref not in refs.sources:
+            if ref and ref not in refs.existing["sources"]:
                 r.report((*at, key), f"unknown source '{ref}'",
                          f"add content/sources/{ref}.yaml or fix the id")
         supports = r.texts(m, at, "supports")
@@ -243,7 +243,7 @@ def _claims(r: Reader, d: dict[str, Any], refs: _Refs, sources: tuple[SourceRef,
             continue
         r.only_keys(m, at, ("by", "channel", "date", "source", "text"), "a claim")
         by = r.text(m, at, "by", required=True, what="the claim", single_line=True)
-        if by and by not in refs.actors:
+        if by and by not in refs.existing["actors"]:
             r.report((*at, "by"), f"unknown actor '{by}' making the claim", f"add content/actors/{by}.yaml")
         source = r.text(m, at, "source", single_line=True)
         if source and source not in {s.source for s in sources}:

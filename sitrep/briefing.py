@@ -1,0 +1,142 @@
+"""Briefings: select the events of a scope, compute its sections, render page, Markdown and PDF.
+
+A scope is a period plus optional regions and actors. Curated briefings (content/briefings/*.md)
+add a narrative to the computed sections; ad-hoc briefings (`build.py brief`) have only the
+computed sections. Rendering lives in briefing_render (HTML, Markdown) and briefing_pdf (PDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal
+
+from sitrep.briefing_check import iter_citations
+from sitrep.briefing_figures import EventRow, KeyFigures, SourceEntry, key_figures, references
+from sitrep.index import event_actor_roles
+from sitrep.model import Briefing, Corpus, Event
+
+if TYPE_CHECKING:
+    from sitrep.config import SiteConfig
+    from sitrep.write import OutputFile
+
+Format = Literal["pdf", "md", "html"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a briefing covers: public events overlapping [period_from, period_to], in any of the
+    regions (all when empty), involving any of the actors (all when empty)."""
+
+    period_from: date
+    period_to: date
+    regions: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, briefing: Briefing) -> Scope:
+        return cls(briefing.period_from, briefing.period_to, briefing.regions, briefing.actors)
+
+    def contains(self, event: Event) -> bool:
+        """Return whether a public event falls in this scope."""
+        if not event.is_public or event.date.start > self.period_to or event.date.end < self.period_from:
+            return False
+        if self.regions and event.region not in self.regions:
+            return False
+        # Same notion of involvement as the actor pages: any role, claims included.
+        return not self.actors or any(a in self.actors for a in event_actor_roles(event))
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything a briefing shows, in every format: the narrative and the computed sections.
+
+    `events` are the public events in scope (listed, marked when retracted or superseded);
+    `figures` count only the published ones, as the site's totals do, so nothing counts twice."""
+
+    id: str
+    title: str
+    scope: Scope
+    events: tuple[Event, ...]
+    figures: KeyFigures
+    rows: tuple[EventRow, ...]
+    sources: tuple[SourceEntry, ...]
+    numbers: Mapping[str, int]  # event id → reference number
+    briefing: Briefing | None = None  # None for an ad-hoc briefing
+
+    @property
+    def counted(self) -> tuple[Event, ...]:
+        """Return the published events in scope: what figures, chart and map count."""
+        return tuple(e for e in self.events if e.status == "published")
+
+    @property
+    def body(self) -> str:
+        return self.briefing.body if self.briefing else ""
+
+
+def select_events(corpus: Corpus, scope: Scope) -> tuple[Event, ...]:
+    """Return the events in scope, in the corpus order (start date, id)."""
+    return tuple(e for e in corpus.events if scope.contains(e))
+
+
+def adhoc_title(corpus: Corpus, scope: Scope) -> str:
+    """Return a title naming an ad-hoc scope: 'Events, 1–30 April 2019: Aleppo; Islamic State'."""
+    from sitrep.briefing_render import period_text
+
+    names = [corpus.regions[r].name if r in corpus.regions else r for r in scope.regions]
+    names += [corpus.actors[a].name if a in corpus.actors else a for a in scope.actors]
+    where = f": {'; '.join(names)}" if names else ""
+    return f"Events, {period_text(scope.period_from, scope.period_to)}{where}"
+
+
+def build_report(corpus: Corpus, scope: Scope, briefing: Briefing | None = None) -> Report:
+    """Return the report of a scope, with the narrative of `briefing` when given."""
+    events = select_events(corpus, scope)
+    cited = [c.event_id for c in iter_citations(briefing.body)] if briefing else []
+    rows, sources = references(corpus, events, cited)
+    counted = [e for e in events if e.status == "published"]  # the same rule as Report.counted
+    figures = key_figures(corpus, counted, scope.period_from, scope.period_to)
+    numbers = MappingProxyType({r.event.id: r.number for r in rows})
+    if briefing is not None:
+        return Report(briefing.id, briefing.title, scope, events, figures, rows, sources, numbers, briefing)
+    ident = f"events-{scope.period_from}-{scope.period_to}"
+    return Report(ident, adhoc_title(corpus, scope), scope, events, figures, rows, sources, numbers)
+
+
+def published_briefings(corpus: Corpus) -> list[Briefing]:
+    """Return published briefings, newest period first."""
+    live = [b for b in corpus.briefings.values() if b.status == "published"]
+    return sorted(live, key=lambda b: (b.period_to, b.id), reverse=True)
+
+
+def make_adhoc(corpus: Corpus, scope: Scope, fmt: Format, config: SiteConfig | None = None) -> bytes:
+    """Return an ad-hoc briefing of `scope` (computed sections only) as PDF, Markdown or HTML bytes."""
+    from sitrep import briefing_pdf, briefing_render
+    from sitrep.config import SiteConfig
+
+    cfg = config or SiteConfig()
+    report = build_report(corpus, scope)
+    if fmt == "pdf":
+        return briefing_pdf.render_pdf(report, corpus, cfg)
+    if fmt == "md":
+        return briefing_render.render_markdown(report, corpus, cfg).encode()
+    if fmt == "html":
+        return briefing_render.render_pdf_html(report, corpus, cfg).encode()
+    raise ValueError(f"unknown briefing format {fmt!r}; expected pdf, md or html")
+
+
+def iter_files(corpus: Corpus, indexes: object, config: SiteConfig) -> Iterator[OutputFile]:
+    """Yield each published briefing's page, Markdown and PDF, and the /briefings/ index page."""
+    from sitrep import briefing_pdf, briefing_render
+    from sitrep.write import OutputFile
+
+    reports = [build_report(corpus, Scope.of(b), b) for b in published_briefings(corpus)]
+    for report in reports:
+        yield OutputFile(f"briefings/{report.id}/index.html",
+                         briefing_render.render_page(report, corpus, config).encode())
+        yield OutputFile(f"briefings/{report.id}.md",
+                         briefing_render.render_markdown(report, corpus, config).encode())
+        yield OutputFile(f"briefings/{report.id}.pdf", briefing_pdf.render_pdf(report, corpus, config))
+    yield OutputFile("briefings/index.html", briefing_render.render_index(reports, corpus, config).encode())

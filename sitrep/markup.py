@@ -1,0 +1,146 @@
+"""Markdown → safe HTML for content written by editors (event summaries, descriptions, briefings).
+
+Content is untrusted. Two layers keep it inert: Python-Markdown runs with its raw-HTML parsers
+removed (so `<script>` in a summary is shown as text, never parsed), and the result goes through an
+nh3 allow-list whose links may only be http(s), mailto, site-absolute paths or in-page anchors.
+Briefings cite events as `[[event-id]]`; a `cite` callback turns each into a link.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
+
+Cite = Callable[[str], "tuple[str, str] | None"]
+"""event id → (href, link text), or None to leave the citation as plain text."""
+
+CITATION = r"\[\[([a-z0-9][a-z0-9-]*)\]\]"
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+})
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"},
+                      "ol": {"start"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}}
+_SAFE_HREF = re.compile(r"^(https?://|mailto:|/(?!/)|#)", re.IGNORECASE)
+
+
+def safe_href(value: str) -> str | None:
+    """Return `value` if it is an http(s), mailto, site-absolute or in-page link; None otherwise."""
+    value = value.strip()
+    return value if _SAFE_HREF.match(value) else None
+
+
+def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
+    if attr == "href":
+        return safe_href(value)
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_filter_attribute,
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+
+
+def sanitise(fragment: str) -> str:
+    """Return `fragment` reduced to the allow-listed tags, attributes and link schemes."""
+    return _CLEANER.clean(fragment)
+
+
+class _NoRawHtml(Extension):
+    """Treat raw HTML in Markdown as text: it is escaped and shown, never parsed."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+def no_raw_html() -> Extension:
+    """Return a Markdown extension that disables raw HTML (also used for MkDocs' editorial pages)."""
+    return _NoRawHtml()
+
+
+class _ShiftHeadings(Treeprocessor):
+    """Push headings down so a `# Heading` in content never competes with the page's own h1."""
+
+    def __init__(self, md: markdown.Markdown, shift: int) -> None:
+        super().__init__(md)
+        self.shift = shift
+
+    def run(self, root: ET.Element) -> None:
+        for el in root.iter():
+            if len(el.tag) == 2 and el.tag[0] == "h" and el.tag[1].isdigit():
+                el.tag = f"h{min(int(el.tag[1]) + self.shift, 6)}"
+
+
+class _Citations(InlineProcessor):
+    """Turn `[[event-id]]` into a link through the current `cite` callback."""
+
+    def __init__(self, pattern: str, md: markdown.Markdown) -> None:
+        super().__init__(pattern, md)
+        self.cite: Cite | None = None
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[ET.Element | str, int, int]:
+        target = self.cite(m.group(1)) if self.cite else None
+        if target is None:
+            return m.group(1), m.start(0), m.end(0)
+        el = ET.Element("a", {"href": target[0]})
+        el.text = target[1]
+        return el, m.start(0), m.end(0)
+
+
+class _Renderer:
+    """One configured Markdown instance, reused: building one per summary would dominate big builds."""
+
+    def __init__(self, shift: int) -> None:
+        self.md = markdown.Markdown(extensions=[no_raw_html(), "tables", "sane_lists"], output_format="html")
+        self.md.treeprocessors.register(_ShiftHeadings(self.md, shift), "sitrep_shift", 1)
+        self.citations = _Citations(CITATION, self.md)
+        # Above the link pattern (160), so '[[x]]' is not read as a reference link.
+        self.md.inlinePatterns.register(self.citations, "sitrep_cite", 175)
+
+    def convert(self, text: str, cite: Cite | None) -> str:
+        self.citations.cite = cite
+        try:
+            return self.md.reset().convert(text)
+        finally:
+            self.citations.cite = None
+
+
+_RENDERERS: dict[int, _Renderer] = {}
+
+
+def to_html(text: str | None, *, cite: Cite | None = None, heading_shift: int = 1) -> Markup:
+    """Return sanitised HTML for Markdown `text`; headings are pushed down by `heading_shift` levels."""
+    if not text:
+        return Markup("")
+    renderer = _RENDERERS.get(heading_shift)
+    if renderer is None:
+        renderer = _RENDERERS[heading_shift] = _Renderer(heading_shift)
+    return Markup(sanitise(renderer.convert(text, cite)))
+
+
+def to_text(text: str | None, limit: int | None = None) -> str:
+    """Return Markdown `text` as one line of plain text, cut at a word boundary to `limit` chars."""
+    if not text:
+        return ""
+    plain = html.unescape(nh3.clean(str(to_html(text)), tags=set()))
+    plain = " ".join(plain.split())
+    if limit is not None and len(plain) > limit:
+        cut = plain[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+        plain = cut + "…"
+    return plain

@@ -1,0 +1,101 @@
+"""The CLI contract the README documents: commands, options, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sitrep.cli import main
+from sitrep.load import load
+from sitrep.validate import check
+from tests.conftest import MINIMAL, ROOT
+
+COMMANDS = ["build", "check", "serve", "new", "import", "brief", "synth"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    code, out = run(command, "--help")
+    assert code == 0
+    assert "Usage:" in out
+
+
+def test_group_help_lists_all_commands() -> None:
+    code, out = run("--help")
+    assert code == 0
+    for command in COMMANDS:
+        assert re.search(rf"^\s+{command}\s", out, re.M), command
+
+
+def test_check_clean_tree_prints_nothing() -> None:
+    code, out = run("check", "--content", str(MINIMAL))
+    assert (code, out) == (0, "")
+
+
+def test_check_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    code, out = run("check", "--content", str(tmp_path / "nope"))
+    assert code == 1
+    assert "content folder" in out and "does not exist" in out
+    assert "Traceback" not in out
+
+
+def test_check_reports_errors_with_positions_and_exit_1(minimal_copy: Path) -> None:
+    region = minimal_copy / "regions" / "SY-HL.yaml"
+    region.write_text(region.read_text(encoding="utf-8").replace("country: SY", "country: Syria"),
+                      encoding="utf-8")
+    code, out = run("check", "--content", str(minimal_copy))
+    assert code == 1
+    line = next(ln for ln in out.splitlines() if "SY-HL.yaml" in ln)
+    assert re.match(rf"{re.escape(str(region))}:\d+:\d+: error: country must be a two-letter", line)
+    assert out.rstrip().endswith("warning(s)")
+
+
+def test_build_py_is_a_thin_entry_point() -> None:
+    proc = subprocess.run([sys.executable, "build.py", "check", "--content", str(MINIMAL)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert len((ROOT / "build.py").read_text(encoding="utf-8").splitlines()) < 10
+
+
+def test_new_event_writes_a_valid_draft(minimal_copy: Path) -> None:
+    code, out = run("new", "event", "--content", str(minimal_copy), "--title", "Shelling of Al-Bab market",
+                    "--date", "2019-04-20", "--region", "SY-HL", "--type", "Explosions/Remote violence",
+                    "--sub-type", "Shelling/artillery/missile attack")
+    assert code == 0, out
+    path = minimal_copy / "events" / "2019" / "2019-04-20-shelling-of-al-bab-market.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["status"] == "draft" and data["location"]["region"] == "SY-HL"
+    checked = check(load(minimal_copy))
+    assert checked.errors == ()
+    assert "2019-04-20-shelling-of-al-bab-market" in checked.corpus.events_by_id
+    # Running it again must not overwrite what the editor has since written.
+    path.write_text(path.read_text(encoding="utf-8") + "tags: [market]\n", encoding="utf-8")
+    code, out = run("new", "event", "--content", str(minimal_copy), "--title", "Shelling of Al-Bab market",
+                    "--date", "2019-04-20", "--region", "SY-HL")
+    assert code == 1 and "already exists" in out
+    assert "tags: [market]" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--region", "SY-ZZ"], "no region file"),
+    (["--type", "Battles", "--sub-type", "Grenade"], "is not a sub-type of 'Battles'"),
+    (["--type", "Skirmish"], "unknown event type"),
+    (["--id", "Bad Id"], "lowercase letters"),
+])
+def test_new_event_refuses_bad_options(minimal_copy: Path, args: list[str], message: str) -> None:
+    base = ["new", "event", "--content", str(minimal_copy), "--title", "X", "--date", "2019-04-20",
+            "--region", "SY-HL"]
+    code, out = run(*base, *args)
+    assert code == 2 and message in out
+    assert "Traceback" not in out
