@@ -17,6 +17,7 @@ from sitrep.briefing_check import iter_citations
 from sitrep.briefing_figures import EventRow, KeyFigures, SourceEntry, key_figures, references
 from sitrep.index import event_actor_roles
 from sitrep.model import Briefing, Corpus, Event
+from sitrep.render_text import period_text
 
 if TYPE_CHECKING:
     from sitrep.config import SiteConfig
@@ -83,8 +84,6 @@ def select_events(corpus: Corpus, scope: Scope) -> tuple[Event, ...]:
 
 def adhoc_title(corpus: Corpus, scope: Scope) -> str:
     """Return a title naming an ad-hoc scope: 'Events, 1–30 April 2019: Aleppo; Islamic State'."""
-    from sitrep.briefing_render import period_text
-
     names = [corpus.regions[r].name if r in corpus.regions else r for r in scope.regions]
     names += [corpus.actors[a].name if a in corpus.actors else a for a in scope.actors]
     where = f": {'; '.join(names)}" if names else ""

@@ -24,7 +24,8 @@ CITATION_RE = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _UNITS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split())
+         if i > 1}
 _WORD_NUM = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five"
              r"|six|seven|eight|nine))?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
              r"|nineteen|one|two|three|four|five|six|seven|eight|nine|ten)")
@@ -37,10 +38,10 @@ _QUALS = {
 }
 _QUAL = "(?:(?P<qual>" + "|".join(sorted(_QUALS, key=len, reverse=True)).replace(" ", r"\s+") + r")\s+)?"
 _FILLER = r"(?:(?:another|a\s+further|a\s+total\s+of|a\s+combined|a\s+further\s+total\s+of)\s+)?"
-_KILL_BEFORE = re.compile(rf"\b(?:kill(?:ed|ing|s)?|slew|slaying|claimed\s+the\s+lives\s+of)\s+{_FILLER}{_QUAL}"
-                          rf"{_FILLER}{_NUM}\b", re.IGNORECASE)
-_TOLL = re.compile(rf"\b(?:death\s+toll|toll|fatalities)\s+(?:\w+\s+){{0,3}}?(?:to|of|at|reached|stood\s+at)\s+"
-                   rf"{_QUAL}{_NUM}\b", re.IGNORECASE)
+_KILL_BEFORE = re.compile(rf"\b(?:kill(?:ed|ing|s)?|slew|slaying|claimed\s+the\s+lives\s+of)\s+"
+                          rf"{_FILLER}{_QUAL}{_FILLER}{_NUM}\b", re.IGNORECASE)
+_TOLL = re.compile(rf"\b(?:death\s+toll|toll|fatalities)\s+(?:\w+\s+){{0,3}}?"
+                   rf"(?:to|of|at|reached|stood\s+at)\s+{_QUAL}{_NUM}\b", re.IGNORECASE)
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec").split()
 _NOT_A_TOLL = {*_MONTHS, "hours", "hour", "days", "day", "weeks", "week", "months", "month", "years", "year",

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sitrep.index import event_actor_roles
 from sitrep.model import Corpus, Event, Source, SourceRef
+from sitrep.render_text import toll
 
 TOP_ACTORS = 12
 TOP_REGIONS = 20
@@ -26,16 +27,27 @@ class Tally:
     low: int
     best: int
     high: int
+    with_toll: int  # events that have a fatality figure; 0 means "no toll reported", not "no deaths"
+
+    @property
+    def deaths(self) -> str:
+        """Return the summed toll as text: '27', '11–13', or '–' when no event reported one."""
+        return toll(self.low, self.high) if self.with_toll else "–"
 
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
-    """Events starting (or first in scope) in [start, start + days) and their best fatality estimate."""
+    """Events starting (or first in scope) in [start, start + days) and their summed fatality range."""
 
     start: date
     days: int
     events: int
-    fatalities: int
+    low: int
+    high: int
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=self.days - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +56,7 @@ class KeyFigures:
     low: int
     best: int
     high: int
-    undated_fatalities: int  # events with no fatality figure at all
+    no_toll: int  # events with no fatality figure at all
     by_region: tuple[Tally, ...]
     by_actor: tuple[Tally, ...]
     more_actors: int  # actors involved but not listed in by_actor
@@ -96,7 +108,7 @@ def _tallies(groups: Mapping[str, list[Event]], labels: Mapping[str, tuple[str, 
     for key, events in groups.items():
         n, low, best, high = _sums(events)
         label, native = labels.get(key, (key, None))
-        out.append(Tally(key, label, native, n, low, best, high))
+        out.append(Tally(key, label, native, n, low, best, high, sum(1 for e in events if e.fatalities)))
     return sorted(out, key=lambda t: (-t.events, -t.best, t.label.lower()))
 
 
@@ -107,18 +119,21 @@ def bucket_size(first: date, last: date) -> int:
 
 
 def series(events: Sequence[Event], first: date, last: date) -> tuple[Bucket, ...]:
-    """Return events and best fatalities per bucket over [first, last], zero buckets included.
+    """Return events and the fatality range per bucket over [first, last], zero buckets included.
 
     An event spanning several days counts once, on its first day inside the period, so the bars add
     up to the key figures."""
     size = bucket_size(first, last)
     n_buckets = (last - first).days // size + 1
-    counts, deaths = Counter[int](), Counter[int]()
+    counts, lows, highs = Counter[int](), Counter[int](), Counter[int]()
     for e in events:
         i = (max(e.date.start, first) - first).days // size
         counts[i] += 1
-        deaths[i] += e.fatalities.best if e.fatalities else 0
-    return tuple(Bucket(first + timedelta(days=i * size), size, counts[i], deaths[i]) for i in range(n_buckets))
+        if e.fatalities:
+            lows[i] += e.fatalities.low
+            highs[i] += e.fatalities.high
+    return tuple(Bucket(first + timedelta(days=i * size), size, counts[i], lows[i], highs[i])
+                 for i in range(n_buckets))
 
 
 def key_figures(corpus: Corpus, events: Sequence[Event], first: date, last: date) -> KeyFigures:
@@ -137,7 +152,7 @@ def key_figures(corpus: Corpus, events: Sequence[Event], first: date, last: date
     n, low, best, high = _sums(events)
     return KeyFigures(
         events=n, low=low, best=best, high=high,
-        undated_fatalities=sum(1 for e in events if e.fatalities is None),
+        no_toll=sum(1 for e in events if e.fatalities is None),
         by_region=tuple(_tallies(by_region, region_labels)[:TOP_REGIONS]),
         by_actor=tuple(actors[:TOP_ACTORS]), more_actors=max(0, len(actors) - TOP_ACTORS),
         by_type=tuple(_tallies(by_type, {})),

@@ -8,68 +8,82 @@ sanitising Markdown renderer, and Markdown output escapes the characters that wo
 
 from __future__ import annotations
 
+import calendar
 import re
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
+from sitrep import charts, markup, urls
 from sitrep.briefing import Report
-from sitrep.briefing_chart import series_chart
 from sitrep.briefing_check import CITATION_RE
+from sitrep.briefing_figures import Bucket
 from sitrep.config import SiteConfig
-from sitrep import markup, urls
-from sitrep.model import Corpus, DateRange, Fatalities
+from sitrep.model import Corpus, Event
+from sitrep.render_text import date_text, deaths, number, period_text, short_day, toll
 from sitrep.svgmap import render_map
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-# ---- text helpers shared by all formats -------------------------------------------------------
-
-def period_text(start: date, end: date) -> str:
-    """Return '7–13 April 2019', '28 March – 3 April 2019' or '13 April 2019'."""
-    if start == end:
-        return f"{start.day} {start:%B %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%B %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
-
-
-def date_text(d: DateRange) -> str:
-    """Return an event's date as precise as it is known: '13 Apr 2019', 'week of 8 Apr 2019', 'Apr 2019'."""
-    if d.precision == "month":
-        return f"{d.start:%b %Y}"
-    if d.precision == "week":
-        return f"week of {d.start.day} {d.start:%b %Y}"
-    if d.start == d.end:
-        return f"{d.start.day} {d.start:%b %Y}"
-    if (d.start.year, d.start.month) == (d.end.year, d.end.month):
-        return f"{d.start.day}–{d.end.day} {d.end:%b %Y}"
-    return f"{d.start.day} {d.start:%b} – {d.end.day} {d.end:%b %Y}"
-
-
-def deaths_text(f: Fatalities | None) -> str:
-    """Return an event's toll: '13', '11–13', or '–' when none was reported."""
-    if f is None:
-        return "–"
-    return str(f.best) if f.low == f.high else f"{f.low}–{f.high}"
-
+# ---- text helpers -----------------------------------------------------------------------------
 
 def range_text(low: int, best: int, high: int) -> str:
     """Return a summed toll: '40', or '38–40 (best estimate 40)' when sources disagree."""
-    return str(best) if low == high else f"{low}–{high} (best estimate {best})"
+    return number(best) if low == high else f"{toll(low, high)} (best estimate {number(best)})"
+
+
+def series_chart(buckets: Sequence[Bucket]) -> Markup:
+    """Return the events-and-fatalities chart of a scope, one bar per day (or per week or 30 days)."""
+    if not buckets:
+        return Markup()
+    size = buckets[0].days
+    per = "day" if size == 1 else "week" if size == 7 else f"{size} days"
+    hover = [short_day(b.start) if size == 1 else f"{short_day(b.start)} – {short_day(b.end)}"
+             for b in buckets]
+    return charts.bar_chart(hover, axis_labels(buckets), (
+        charts.Series(f"Events per {per}", [b.events for b in buckets], charts.EVENTS_COLOUR, unit="events"),
+        # Short titles: bar_chart narrows to the number of bars, and a long title would be cut off.
+        charts.Series(f"Fatalities per {per}", [b.high for b in buckets],
+                      charts.DEATHS_COLOUR, [b.low for b in buckets], unit="deaths"),
+    ), f"Events and fatalities per {per}")
+
+
+def axis_labels(buckets: Sequence[Bucket], width: float = 588.0) -> list[str | None]:
+    """Return x labels that do not collide: 'day month' where a month starts, day numbers between."""
+    bar_w = min(width / max(len(buckets), 1), 36.0)
+    labels: list[str | None] = [None] * len(buckets)
+    taken: list[float] = []
+
+    def place(i: int, text: str) -> None:
+        x = (i + 0.5) * bar_w
+        half = 3.5 * len(text)  # about half the text's width at the chart's 11 px
+        if all(abs(x - t) >= half + 12 for t in taken):
+            labels[i] = text
+            taken.append(x)
+
+    for i, b in enumerate(buckets):
+        if i == 0 or b.start.month != buckets[i - 1].start.month:
+            place(i, f"{b.start.day} {calendar.month_abbr[b.start.month]}")
+    for i, b in enumerate(buckets):
+        if labels[i] is None:
+            place(i, str(b.start.day))
+    return labels
+
+
+def md_url(url: str) -> str:
+    """Return a URL safe inside a Markdown autolink <...>: spaces and angle brackets encoded."""
+    return str(url).replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
 
 
 def md_escape(text: object) -> str:
     """Return text safe inside Markdown prose and table cells: formatting characters escaped."""
     s = str(text).replace("\n", " ")
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", s)
+    # Brackets are escaped, so parentheses can never close a link and need no escape.
+    return re.sub(r"([\\`*_{}\[\]<>|])", r"\\\1", s)
 
 
 # ---- URLs (all from sitrep.urls) --------------------------------------------------------------
@@ -130,43 +144,67 @@ def _env(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
-    env.filters.update(period=lambda r: period_text(r.period_from, r.period_to), date_text=date_text,
-                       deaths=deaths_text, md=md_escape)
-    env.globals.update(range_text=range_text, period_text=period_text)
+    add_helpers(env)
     return env
 
 
-def _region_labels(report: Report, corpus: Corpus) -> dict[str, str]:
-    return {t.key: t.label for t in report.figures.by_region}
+def add_helpers(env: jinja2.Environment) -> None:
+    """Register the filters and globals briefing templates use (also on the site's environment)."""
+    env.filters.update(period=lambda s: period_text(s.period_from, s.period_to), date_text=date_text,
+                       deaths=deaths, number=number, md=md_escape, md_url=md_url, is_web=is_web)
+    env.globals.update(range_text=range_text, period_text=period_text, toll=toll)
 
 
 def _sections(report: Report, corpus: Corpus) -> dict[str, object]:
     """Return the SVG map and chart, shared by the page and the PDF."""
-    shapes = corpus.shapes
-    focus = report.scope.regions or tuple({e.region for e in report.events})
-    map_svg = render_map(shapes, report.counted, focus=focus, labels=_region_labels(report, corpus),
+    with_events = {t.key for t in report.figures.by_region}
+    map_svg = render_map(corpus.shapes, report.counted, frame=report.scope.regions,
+                         highlight=with_events, labels={t.key: t.label for t in report.figures.by_region},
                          title=f"Map of the {len(report.counted)} events in scope")
     return {"map_svg": Markup(map_svg), "chart_svg": Markup(series_chart(report.figures.series))}
 
 
-def _context(report: Report, corpus: Corpus, config: SiteConfig) -> dict[str, object]:
+def _context(report: Report, corpus: Corpus, config: SiteConfig, link_base: str) -> dict[str, object]:
+    """Return what every briefing template reads; `link_base` prefixes site paths ('' on the site)."""
     scope = report.scope
+
+    def region_name(region_id: str) -> str:
+        region = corpus.regions.get(region_id)
+        return region.name if region else region_id
+
+    def actor_names(event: Event) -> str:
+        names = (corpus.actors[a].name if a in corpus.actors else a for a in dict.fromkeys(
+            ref.actor for ref in event.actors))
+        return ", ".join(names)
+
+    page = urls.url_for("briefing", report.id, config=config)
     return {
-        "r": report, "b": report.briefing, "f": report.figures, "corpus": corpus, "config": config,
+        "r": report, "b": report.briefing, "f": report.figures, "config": config,
         "regions": [corpus.regions[i] for i in scope.regions if i in corpus.regions],
         "actors": [corpus.actors[i] for i in scope.actors if i in corpus.actors],
-        "abs": lambda path: absolute(config, path), "event_path": event_path,
+        "summary": markup.to_html(report.briefing.summary) if report.briefing else Markup(),
+        "page_url": absolute(config, page),
+        "pdf_url": link_base + urls.url_for("briefing_file", report.id, "pdf", config=config),
+        "md_url": link_base + urls.url_for("briefing_file", report.id, "md", config=config),
+        "event_href": lambda event_id: link_base + event_href(event_id, config),
+        "region_name": region_name, "actor_names": actor_names,
     }
+
+
+def _site_root(config: SiteConfig) -> str:
+    """Return scheme://host of the site, which turns site-absolute paths into full URLs."""
+    return absolute(config, "")
 
 
 def render_pdf_html(report: Report, corpus: Corpus, config: SiteConfig) -> str:
     """Return the self-contained HTML WeasyPrint turns into the PDF (print CSS inlined)."""
     narrative = narrative_html(report, corpus, lambda _id, n: f"#ev-{n}") if report.body else Markup()
     return _env(True).get_template("pdf/briefing.html").render(
-        **_context(report, corpus, config), **_sections(report, corpus), narrative=narrative)
+        **_context(report, corpus, config, _site_root(config)), **_sections(report, corpus),
+        narrative=narrative)
 
 
 def render_markdown(report: Report, corpus: Corpus, config: SiteConfig) -> str:
     """Return the briefing as Markdown: narrative, key figures, the per-day table, events, sources."""
     return _env(False).get_template("briefing.md.j2").render(
-        **_context(report, corpus, config), narrative=narrative_markdown(report, config))
+        **_context(report, corpus, config, _site_root(config)), narrative=narrative_markdown(report, config))

@@ -32,7 +32,25 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A group that turns an unexpected exception into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc}. The previous site is untouched. "
+                "This is a bug in sitrep, not in your content: run again with -v for the details "
+                "and report them.") from None
+
+
+@click.group(cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @common_options
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--timings-json", type=click.Path(path_type=Path),

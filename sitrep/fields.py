@@ -16,7 +16,7 @@ from sitrep.errors import Problem, Severity
 from sitrep.load import KeyPath, RawDocument, locate
 
 SAFE_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?\Z")  # \Z: "$" also matches before a final newline
 _RAW_HTML = re.compile(r"<(?!https?://|mailto:)[A-Za-z!/?]|&#|&[a-zA-Z]+;")
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S+)", re.M)
 _SAFE_LINK = re.compile(r"^(https?://|mailto:|/|#|\.{0,2}/|[A-Za-z0-9_-]+(?:/|\.|#|$))", re.I)

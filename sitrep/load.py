@@ -11,6 +11,7 @@ import json
 import os
 import pickle
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,7 +39,7 @@ _SUFFIXES = {
     "briefings": (".md",),
     "geo": (".geojson", ".json"),
 }
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: duplicate keys are refused
 
 KeyPath = tuple[str | int, ...]
 
@@ -159,27 +160,41 @@ class _LoadError(Exception):
 
 
 def _read_bytes(path: Path) -> bytes:
+    # A link could pull in any file of the machine (or /dev/zero) and show it in messages or pages.
+    if path.is_symlink():
+        raise _LoadError("content files must be regular files, not symbolic links",
+                         "replace the link with a copy of the file")
     if path.is_dir():
         raise _LoadError("expected a file but found a directory",
                          f"remove the directory or rename it so it does not end in {path.suffix}")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _LoadError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            raise _LoadError("expected a regular file, found a pipe, socket or device",
+                             "replace it with a text file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise _LoadError(f"file is {st.st_size} bytes, more than the {MAX_FILE_BYTES} allowed",
                              "split it; one event, actor, region or source per file")
-        return path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while being read
+        if len(data) > MAX_FILE_BYTES:
+            raise _LoadError(f"file is more than the {MAX_FILE_BYTES} bytes allowed",
+                             "split it; one event, actor, region or source per file")
+        return data
     except OSError as exc:
         raise _LoadError(f"cannot read file: {exc.strerror}", "check its permissions") from None
 
 
 def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _LoadError("file is saved as UTF-16, not UTF-8", "save it as UTF-8 text")
     if b"\x00" in raw:
         raise _LoadError("file contains NUL bytes and is not text", "save it as UTF-8 text")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8-sig", "replace")) + 1
         raise _LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8",
                          line, col) from None
     if not text.strip():
@@ -220,15 +235,56 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     return front, text[match.end():], body_line
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    def __init__(self, key: str, first: yaml.Mark, again: yaml.Mark) -> None:
+        super().__init__(problem=f"duplicate key {key!r}", problem_mark=again)
+        self.key, self.first, self.line, self.col = key, first.line + 1, again.line + 1, again.column + 1
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing duplicate keys, which YAML would resolve by dropping all but the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep)
+        if len(mapping) != len(node.value):  # cheap: only a duplicate (or merge) makes them differ
+            seen: dict[Any, yaml.Mark] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise _DuplicateKey(str(key), seen[key], key_node.start_mark)
+                seen[key] = key_node.start_mark
+        return mapping
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # Values the resolver accepts can still fail to convert (2019-02-30, 5000-digit numbers,
+        # "!!int abc"); report them at their position instead of crashing on a bare ValueError.
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value {str(value)[:40]!r}: {exc}", node.start_mark) from None
+
+
 def _parse_yaml(text: str, line_offset: int = 0) -> Any:
     _refuse_hostile_yaml(text, line_offset)
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_StrictLoader)
+    except _DuplicateKey as exc:
+        raise _LoadError(f"duplicate key '{exc.key}' (first on line {exc.first + line_offset})",
+                         "YAML keeps only the last value, silently; remove or merge one of them",
+                         exc.line + line_offset, exc.col) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
-        raise _LoadError(f"invalid YAML: {exc.problem or exc.context}",
-                         "fix the YAML syntax at this position", line, col) from None
+        raise _syntax_error(exc, text, line_offset) from None
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow in text
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        at = max(text.find(chr(char)), 0)  # libyaml counts bytes, not characters
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise _LoadError(f"invalid YAML: control character U+{char:04X} is not allowed",
+                         "remove it; it is invisible in most editors", line + line_offset, col) from None
     except yaml.YAMLError as exc:
         raise _LoadError(f"invalid YAML: {exc}", "fix the YAML syntax", 1 + line_offset) from None
     except RecursionError:
@@ -237,6 +293,28 @@ def _parse_yaml(text: str, line_offset: int = 0) -> Any:
         raise _LoadError("file holds no fields", "write the document's fields as 'key: value' lines",
                          1 + line_offset)
     return data
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> _LoadError:
+    """Return the load error for a YAML syntax error, pointing where the editor has to look."""
+    mark, start = exc.problem_mark or exc.context_mark, exc.context_mark
+    message = f"invalid YAML: {exc.problem or exc.context}"
+    hint = ("fix the value at this position" if isinstance(exc, yaml.constructor.ConstructorError)
+            else "fix the YAML syntax at this position")
+    if mark is None:
+        return _LoadError(message, hint, 1 + line_offset)
+    lines = text.splitlines()
+    if mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+        return _LoadError("invalid YAML: tab characters cannot indent YAML", "indent with spaces",
+                          mark.line + 1 + line_offset, mark.column + 1)
+    if exc.problem and exc.context and exc.problem.startswith("but "):
+        message = f"invalid YAML: {exc.context}, {exc.problem}"
+    elif exc.problem and exc.context and start is not None and start.line != mark.line:
+        message += (f", {exc.context} that starts at line {start.line + 1 + line_offset}, "
+                    f"column {start.column + 1}")
+        if mark.line >= len(lines):  # the end of the file says nothing; the opening quote or bracket does
+            mark = start
+    return _LoadError(message, hint, mark.line + 1 + line_offset, mark.column + 1)
 
 
 def _refuse_hostile_yaml(text: str, line_offset: int) -> None:
@@ -255,14 +333,31 @@ def _refuse_hostile_yaml(text: str, line_offset: int) -> None:
                                      mark.column + 1)
         except yaml.MarkedYAMLError:
             return  # the parser reports the syntax error with its position
-    if text.count("[") + text.count("{") > MAX_NESTING:
-        depth = 0
-        for lineno, line in enumerate(text.splitlines(), 1):
-            for col, ch in enumerate(line, 1):
-                depth += (ch in "[{") - (ch in "]}")
+    if text.count("[") + text.count("{") > MAX_NESTING // 2 or _DEEP_BLOCK.search(text):
+        _refuse_deep_nesting(text, line_offset)
+
+
+# Block nesting needs indentation (or compact "- - -" runs) about as wide as it is deep; only text
+# with such a line, or with many brackets, can be too deep, and only then are events counted.
+_DEEP_BLOCK = re.compile(rf"^[ \t?:-]{{{MAX_NESTING // 3},}}", re.M)
+
+
+def _refuse_deep_nesting(text: str, line_offset: int) -> None:
+    """Refuse nesting deeper than MAX_NESTING, block or flow: libyaml's composer recurses in C and
+    a few KB of '- - - ...' would overflow the stack and kill the process."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
                 if depth > MAX_NESTING:
+                    mark = event.start_mark
                     raise _LoadError(f"YAML is nested more than {MAX_NESTING} levels deep",
-                                     "flatten the document", lineno + line_offset, col)
+                                     "flatten the document", mark.line + 1 + line_offset, mark.column + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError:
+        return  # the parser reports the syntax error with its position
 
 
 # -- positions, computed only when a problem is reported ---------------------------------------

@@ -31,34 +31,38 @@ ALLOWED_TAGS = frozenset({
     "thead", "tr", "ul",
 })
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"},
-                      "ol": {"start"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}}
-_SAFE_HREF = re.compile(r"^(https?://|mailto:|/(?!/)|#)", re.IGNORECASE)
+                      "ol": {"start"}, "img": {"src", "alt", "title", "width", "height"},
+                      **{f"h{i}": {"id"} for i in range(1, 7)}}
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
 def safe_href(value: str) -> str | None:
-    """Return `value` if it is an http(s), mailto, site-absolute or in-page link; None otherwise."""
-    value = value.strip()
-    return value if _SAFE_HREF.match(value) else None
+    """Return `value` if it is an http(s) or mailto link, or a relative one (no scheme); None otherwise."""
+    m = _SCHEME.match(value)
+    return value.strip() if m is None or m.group(1).lower() in LINK_SCHEMES else None
 
 
-def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
-    if attr == "href":
-        return safe_href(value)
-    return value
+def _cleaner(tags: frozenset[str]) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(tags),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(LINK_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
 
 
-_CLEANER = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-    attribute_filter=_filter_attribute,
-    link_rel="noopener noreferrer",
-    strip_comments=True,
-)
+_CLEANER = _cleaner(ALLOWED_TAGS)
+# Editorial pages (MkDocs) carry their own h1 and heading ids for the table of contents.
+_PAGE_CLEANER = _cleaner(ALLOWED_TAGS | {"h1", "img", "figure", "figcaption", "dl", "dt", "dd"})
 
 
-def sanitise(fragment: str) -> str:
-    """Return `fragment` reduced to the allow-listed tags, attributes and link schemes."""
-    return _CLEANER.clean(fragment)
+def sanitise(fragment: str, *, page: bool = False) -> str:
+    """Return `fragment` reduced to the allow-listed tags, attributes and link schemes.
+
+    `page=True` is for whole editorial pages: it also keeps h1, images and definition lists."""
+    return (_PAGE_CLEANER if page else _CLEANER).clean(fragment)
 
 
 class _NoRawHtml(Extension):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
+from sitrep.geo import centroid
 from sitrep.model import Event, Shape
 from sitrep.vocab import EVENT_TYPES
 
@@ -37,12 +38,13 @@ class Projection:
     max_lat: float
     kx: float  # cos(mean latitude): a degree of longitude is that much shorter than one of latitude
     scale: float  # pixels per degree of latitude
+    left: float  # x of min_lon: centres a frame narrower than the width
     pad: float
     width: float
     height: float
 
     def __call__(self, lon: float, lat: float) -> Point:
-        return (self.pad + (lon - self.min_lon) * self.kx * self.scale,
+        return (self.left + (lon - self.min_lon) * self.kx * self.scale,
                 self.pad + (self.max_lat - lat) * self.scale)
 
 
@@ -54,7 +56,7 @@ def fit_projection(bbox: BBox, width: float, max_height: float, pad: float = 8.0
     span_y = max(max_lat - min_lat, 1e-6)
     scale = min((width - 2 * pad) / span_x, (max_height - 2 * pad) / span_y)
     height = span_y * scale + 2 * pad
-    return Projection(min_lon, max_lat, kx, scale, pad, width, height)
+    return Projection(min_lon, max_lat, kx, scale, (width - span_x * scale) / 2, pad, width, height)
 
 
 def _union(boxes: Iterable[BBox]) -> BBox | None:
@@ -70,9 +72,9 @@ def _event_points(events: Iterable[Event]) -> list[tuple[Event, float, float]]:
             if e.location.lon is not None and e.location.lat is not None]
 
 
-def map_bbox(shapes: Mapping[str, Shape], focus: Sequence[str], points: Sequence[Point]) -> BBox | None:
-    """Return the frame: the focus regions' shapes (or all shapes) grown to hold every event point."""
-    chosen = [shapes[r].bbox for r in focus if r in shapes] or [s.bbox for s in shapes.values()]
+def map_bbox(shapes: Mapping[str, Shape], frame: Sequence[str], points: Sequence[Point]) -> BBox | None:
+    """Return the frame: the `frame` regions' shapes (or all shapes) grown to hold every event point."""
+    chosen = [shapes[r].bbox for r in frame if r in shapes] or [s.bbox for s in shapes.values()]
     if points:
         xs, ys = zip(*points, strict=True)
         chosen.append((min(xs), min(ys), max(xs), max(ys)))
@@ -104,39 +106,25 @@ def _shape_path(shape: Shape, proj: Projection) -> str:
     return "".join(_ring_path(ring, proj) for poly in shape.polygons for ring in poly)
 
 
-def _ring_centroid(ring: Sequence[Point]) -> tuple[float, Point]:
-    """Return (|area|, centroid) of a ring by the shoelace formula; the mean point if degenerate."""
-    a = cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
-        cross = x0 * y1 - x1 * y0
-        a += cross
-        cx += (x0 + x1) * cross
-        cy += (y0 + y1) * cross
-    if abs(a) < 1e-12:
-        n = len(ring) or 1
-        return 0.0, (sum(p[0] for p in ring) / n, sum(p[1] for p in ring) / n)
-    return abs(a) / 2, (cx / (3 * a), cy / (3 * a))
-
-
-def label_point(shape: Shape) -> Point:
-    """Return where to put a region's label: the centroid of its largest outer ring."""
-    candidates = [_ring_centroid(poly[0]) for poly in shape.polygons if poly]
-    return max(candidates, key=lambda c: c[0])[1]
-
-
 def dot_radius(event: Event) -> float:
     """Return a dot radius growing with the square root of the best fatality estimate (area ∝ deaths)."""
     best = event.fatalities.best if event.fatalities else 0
     return round(min(2.6 + 0.9 * math.sqrt(best), 11.0), 1)
 
 
-def _shapes_svg(shapes: Mapping[str, Shape], focus: set[str], proj: Projection) -> list[str]:
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _shapes_svg(shapes: Mapping[str, Shape], highlight: set[str], proj: Projection, bbox: BBox) -> list[str]:
     out = []
     for sid in sorted(shapes):
+        if not _overlaps(shapes[sid].bbox, bbox):
+            continue  # off the frame: drawing it would only add bytes
         d = _shape_path(shapes[sid], proj)
         if d:
-            cls = "shape focus" if sid in focus else "shape"
-            fill = "#e4e1d8" if sid in focus else "#f3f2ee"
+            cls = "shape highlight" if sid in highlight else "shape"
+            fill = "#e4e1d8" if sid in highlight else "#f3f2ee"
             out.append(f'<path class="{cls}" data-region="{escape(sid)}" d="{d}" fill="{fill}" '
                        'stroke="#8c8a84" stroke-width="0.6" fill-rule="evenodd"/>')
     return out
@@ -147,9 +135,13 @@ def _labels_svg(shapes: Mapping[str, Shape], labels: Mapping[str, str], proj: Pr
     for sid, text in sorted(labels.items()):
         if sid not in shapes:
             continue
-        x, y = proj(*label_point(shapes[sid]))
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="9" fill="#4a4844" '
-                   f'stroke="#ffffff" stroke-width="2.2" paint-order="stroke">{escape(text)}</text>')
+        x, y = proj(*centroid(shapes[sid]))
+        # A white halo drawn as a separate text under the label: paint-order is not supported by
+        # every renderer (WeasyPrint draws the stroke over the fill).
+        common = f'x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="9"'
+        out.append(f'<text {common} fill="#ffffff" stroke="#ffffff" stroke-width="2.4" '
+                   f'stroke-linejoin="round" opacity="0.85">{escape(text)}</text>'
+                   f'<text {common} fill="#4a4844">{escape(text)}</text>')
     return out
 
 
@@ -183,12 +175,13 @@ def _legend_svg(types: Sequence[str], top: float, width: float, note: str) -> tu
     return out, y - top + 6
 
 
-def render_map(shapes: Mapping[str, Shape], events: Sequence[Event], *, focus: Sequence[str] = (),
-               labels: Mapping[str, str] | None = None, width: int = 640, max_height: int = 520,
-               title: str = "Map of events") -> str:
-    """Return an SVG document fragment: shapes, one dot per located event coloured by type, a legend."""
+def render_map(shapes: Mapping[str, Shape], events: Sequence[Event], *, frame: Sequence[str] = (),
+               highlight: Iterable[str] = (), labels: Mapping[str, str] | None = None, width: int = 640,
+               max_height: int = 420, title: str = "Map of events") -> str:
+    """Return an SVG: shapes (`highlight`ed ones shaded), a dot per located event coloured by type, a
+    legend. The view fits the `frame` regions' shapes, or all shapes, plus every event."""
     points = _event_points(events)
-    bbox = map_bbox(shapes, focus, [(lon, lat) for _, lon, lat in points])
+    bbox = map_bbox(shapes, frame, [(lon, lat) for _, lon, lat in points])
     if bbox is None:
         return ""
     proj = fit_projection(bbox, width, max_height)
@@ -198,10 +191,10 @@ def render_map(shapes: Mapping[str, Shape], events: Sequence[Event], *, focus: S
     note = f"{unplaced} event(s) without coordinates are not shown." if unplaced else ""
     legend, legend_h = _legend_svg(types, proj.height, width, note)
     height = proj.height + legend_h
-    body = [*_shapes_svg(shapes, set(focus), proj), *_labels_svg(shapes, labels or {}, proj),
+    body = [*_shapes_svg(shapes, set(highlight), proj, bbox), *_labels_svg(shapes, labels or {}, proj),
             *_dots_svg(points, proj), *legend]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="event-map" role="img" '
-            f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}" '
+            f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}" overflow="hidden" '
             f'font-family="{_FONT}" aria-label="{escape(title)}"><title>{escape(title)}</title>'
             f'<rect width="{width}" height="{proj.height:.0f}" fill="#fbfbf9"/>'
             + "".join(body) + "</svg>")

@@ -12,13 +12,13 @@ from typing import Any
 from sitrep import geo, vocab
 from sitrep.briefing_check import check_briefing
 from sitrep.errors import ContentError, Problem
-from sitrep.fields import SLUG, Reader
+from sitrep.fields import SLUG, Reader, typename
 from sitrep.load import ParseCache, RawDocument, load, locate
 from sitrep.model import Actor, Briefing, Corpus, Event, Pos, Region, Shape, Source
 from sitrep.validate_event import read_event
 
-REGION_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+REGION_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}\Z")
+_COUNTRY = re.compile(r"^[A-Z]{2}\Z")
 _IMPORT_KEYS = ("import",)
 
 
@@ -128,7 +128,8 @@ def _read_all(docs: Iterable[RawDocument], problems: list[Problem],
 
 def _check_id(reader: Reader, doc: RawDocument, what: str) -> bool:
     if not isinstance(doc.data, dict):
-        reader.report((), f"a {what} file must hold 'key: value' fields, got a {type(doc.data).__name__}",
+        article = "an" if what[0] in "aeiou" else "a"
+        reader.report((), f"{article} {what} file must hold 'key: value' fields, got {typename(doc.data)}",
                       "see content/README or `build.py new event` for the layout")
         return False
     pattern = REGION_ID if what == "region" else SLUG

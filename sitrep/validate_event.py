@@ -93,8 +93,10 @@ def _types(r: Reader, d: dict[str, Any]) -> tuple[str | None, str | None]:
     event_type = r.choice(d, (), "event_type", tuple(vocab.EVENT_TYPES), required=True, what="the event")
     sub = d.get("sub_event_type")
     if sub is None:
-        r.report((), "the event is missing the required field 'sub_event_type'",
-                 f"add one of: {', '.join(vocab.EVENT_TYPES.get(event_type or '', vocab.SUB_EVENT_TYPES))}")
+        # Without a known event_type, list no sub-types: all 25 (from a set, in random order) help nobody.
+        hint = (f"add one of: {', '.join(vocab.EVENT_TYPES[event_type])}" if event_type
+                else "add the ACLED sub-event type that belongs to the event_type, e.g. Armed clash")
+        r.report((), "the event is missing the required field 'sub_event_type'", hint)
         return event_type, None
     if event_type is None:
         return None, None

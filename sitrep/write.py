@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_NAME = 200
+MARKER = ".sitrep-site"
+"""Written into every site the writer builds; a non-empty folder without it is never replaced, so
+`--out ~` or `--out .` cannot wipe a folder of other files."""
+_MARKER_TEXT = b"Written by sitrep's build: every build replaces this folder's contents.\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +57,9 @@ class WriteError(click.ClickException):
 
 def check_path(path: str) -> str:
     """Return `path` if it is a safe relative POSIX path inside the site, else raise WriteError."""
-    parts = PurePosixPath(path).parts
-    bad = (not path or "\x00" in path or "\\" in path or path.startswith("/") or not parts
-           or any(p in ("..", ".", "") for p in parts))
+    parts = path.split("/")  # not PurePosixPath: it would hide "a//b" and "./a", which alias "a/b" and "a"
+    bad = (not path or "\\" in path or path.startswith("/") or not parts
+           or any(p in ("..", ".", "") for p in parts) or any(ord(c) < 32 or c == "\x7f" for c in path))
     if not bad:
         bad = any(len(p.encode()) > MAX_NAME or p.split(".")[0].lower() in _RESERVED for p in parts)
     if bad:
@@ -82,20 +86,31 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 def write_site(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
     """Write `files` as the complete new content of `out_dir`, atomically; return what changed."""
-    out_dir = out_dir.absolute()
+    out_dir = Path(os.path.realpath(out_dir))  # no "..", and a link builds into the folder it names
     with build_lock(out_dir):
         _recover(out_dir)
+        _refuse_foreign(out_dir)
         staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
         old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
         try:
             written, unchanged, produced = _write_files(files, staging, old)
-            removed = _remove_stale(staging, old - produced)
+            removed = _remove_stale(staging, old - produced - {MARKER})
+            (staging / MARKER).write_bytes(_MARKER_TEXT)
             _swap(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         shutil.rmtree(staging, ignore_errors=True)  # after the swap this holds the old site
     return WriteReport(tuple(written), unchanged, removed)
+
+
+def _refuse_foreign(out_dir: Path) -> None:
+    """Refuse to replace anything but a folder this writer built (or an empty one)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise WriteError(f"{out_dir} exists and is not a folder; pass another --out")
+    if out_dir.is_dir() and not (out_dir / MARKER).is_file() and any(out_dir.iterdir()):
+        raise WriteError(f"refusing to replace {out_dir}: it is not empty and no sitrep build wrote it "
+                         f"(it has no {MARKER} file); delete it or pass another --out")
 
 
 def _recover(out_dir: Path) -> None:
@@ -127,25 +142,57 @@ def _write_files(files: Iterable[OutputFile], staging: Path,
                  old: set[str]) -> tuple[list[str], int, set[str]]:
     written: list[str] = []
     produced: set[str] = set()
+    folded: dict[str, str] = {}
     unchanged = 0
     made_dirs: set[Path] = set()
     for f in files:
         path = check_path(f.path)
         if path in produced:
             raise WriteError(f"two outputs map to the same file {path!r}; two ids or pages collide")
+        # On case-insensitive file systems (macOS, Windows, some hosts) these would be one file.
+        other = folded.setdefault(path.lower(), path)
+        if other != path:
+            raise WriteError(f"outputs {other!r} and {path!r} differ only in case; two ids or pages collide")
         produced.add(path)
         target = staging / path
         if path in old and _same_bytes(target, f.data):
             unchanged += 1
             continue
         if target.parent not in made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_parent(staging, path, produced)
             made_dirs.add(target.parent)
+        if target.is_dir() and not target.is_symlink():  # a folder of the old site, now a file
+            _clear_folder(target, path, produced)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(f.data)
         os.replace(tmp, target)  # replaces the hard link, so the old site's copy is untouched
         written.append(path)
     return written, unchanged, produced
+
+
+def _make_parent(staging: Path, path: str, produced: set[str]) -> None:
+    """Create the folders above `path`, replacing old-site files that stand where a folder must go."""
+    try:
+        (staging / path).parent.mkdir(parents=True, exist_ok=True)
+        return
+    except (FileExistsError, NotADirectoryError):
+        pass
+    parts = PurePosixPath(path).parts[:-1]
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if prefix in produced:
+            raise WriteError(f"output {prefix!r} is both a file and a folder (because of {path!r})")
+        if (staging / prefix).is_file():
+            (staging / prefix).unlink()  # a file of the old site; this build makes it a folder
+    (staging / path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _clear_folder(target: Path, path: str, produced: set[str]) -> None:
+    """Remove an old-site folder that this build replaces with a file, unless it also wrote into it."""
+    inside = next((p for p in produced if p.startswith(path + "/")), None)
+    if inside is not None:
+        raise WriteError(f"output {path!r} is both a file and a folder (because of {inside!r})")
+    shutil.rmtree(target)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -159,7 +206,9 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 def _remove_stale(staging: Path, stale: set[str]) -> int:
     for rel in stale:
-        (staging / rel).unlink(missing_ok=True)
+        target = staging / rel
+        if target.is_file() or target.is_symlink():  # it may have become a folder, or lie under a new file
+            target.unlink()
     for root, _dirs, _names in os.walk(staging, topdown=False):
         if root != str(staging) and not os.listdir(root):
             os.rmdir(root)

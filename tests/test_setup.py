@@ -230,6 +230,44 @@ def test_system_packages_for_pdf_and_browser_tests() -> None:
     assert version.stdout.startswith("Chromium ")
 
 
+# Playwright adds --headless, --no-sandbox and the background-networking switches itself; no GPU here.
+CHROMIUM_ARGS = ["--disable-gpu"]
+
+
+@pytest.mark.browser
+def test_playwright_drives_the_system_chromium(tmp_path: Path) -> None:
+    """Playwright's driver starts (it needs libatomic) and runs Debian's Chromium headless."""
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "p.html"
+    page_file.write_text('<!doctype html><meta charset="utf-8"><title>t</title>'
+                         '<button onclick="this.textContent=\'done\'">go</button>', encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            page.click("button")
+            assert page.inner_text("button") == "done"
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_weasyprint_embeds_a_font_for_arabic(tmp_path: Path) -> None:
+    """WeasyPrint writes a PDF whose Arabic text poppler reads back, with every font embedded."""
+    import weasyprint
+
+    pdf = tmp_path / "b.pdf"
+    html = '<p>Aleppo, <span lang="ar" dir="rtl">\u062d\u0644\u0628</span>: 13 killed</p>'
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "\u062d\u0644\u0628" in text and "13 killed" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), fonts
+
+
 def test_console_script_entry_point_is_importable() -> None:
     """pyproject's `sitrep` script points at a callable that exists."""
     target = PYPROJECT["project"]["scripts"]["sitrep"]
@@ -248,9 +286,43 @@ def _git(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="not a git checkout")
 def test_gitignore_keeps_generated_files_out_and_sources_in() -> None:
     """Generated paths are ignored; the set-up files and sources are not."""
-    generated = [".venv/bin/python", "site/index.html", "sitrep/__pycache__/x.cpython-311.pyc",
+    generated = [".venv/bin/python", "site/index.html", "sitrep/__pycache__/x.cpython-311.pyc", ".site.lock",
                  ".pytest_cache/v", "sitrep.egg-info/PKG-INFO", ".ruff_cache/x", ".hypothesis/x"]
     kept = ["run", ".ci/run", "constraints.txt", "pyproject.toml", "README.md", "build.py",
             "sitrep/cli.py", "content/events/2019/x.yaml", "tests/fixtures/minimal/site/index.html"]
     assert [p for p in generated if _git("check-ignore", "-q", "--no-index", p).returncode != 0] == []
     assert [p for p in kept if _git("check-ignore", "-q", "--no-index", p).returncode == 0] == []
+
+
+def _readme_cli_rows() -> dict[str, set[str]]:
+    """Return {command path: options named} from README's command table ('' is the bare build)."""
+    rows: dict[str, set[str]] = {}
+    for cell in re.findall(r"^\| `python build\.py([^`]*)`", (ROOT / "README.md").read_text("utf-8"), re.M):
+        words = [w for w in re.split(r"[\s\[\]]+", cell) if w]
+        command = " ".join(w for w in words[:2] if re.fullmatch(r"[a-z]+", w) and w not in {"ucdp"})
+        rows[command] = {w for w in words if w.startswith("--")}
+    return rows
+
+
+def test_readme_command_table_matches_the_cli() -> None:
+    """README's table names every CLI command and only options that command has."""
+    if not (ROOT / "sitrep" / "cli.py").is_file():
+        pytest.skip("sitrep.cli is not written yet")
+    import click
+
+    from sitrep.cli import main
+
+    commands: dict[str, click.Command] = {"": main}
+    for name, cmd in main.commands.items():
+        subs = getattr(cmd, "commands", None)
+        commands.update({f"{name} {s}": c for s, c in subs.items()} if subs else {name: cmd})
+    rows = _readme_cli_rows()
+    if "build" not in rows and "" in rows:
+        rows["build"] = rows[""]  # the bare `python build.py` row documents `build`
+    assert set(rows) == set(commands)
+    unknown = {
+        name: opts - {o for p in commands[name].params for o in p.opts}
+        for name, opts in rows.items()
+        if opts - {o for p in commands[name].params for o in p.opts}
+    }
+    assert unknown == {}

@@ -73,5 +73,6 @@ class ImportedEvent:
     external_ids: tuple[tuple[str, str], ...] = ()
     revisions: tuple[tuple[date, str], ...] = ()
     ucdp_type_of_violence: int | None = None
+    superseded_by: str | None = None
     codes: tuple[tuple[str, int], ...] = field(default=())
     """The file's own precision codes (e.g. UCDP where_prec 1–7), kept in the `import` block."""

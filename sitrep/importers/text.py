@@ -7,6 +7,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from sitrep.fields import _MD_LINK, _SAFE_LINK  # the validator's own link rules
 from sitrep.importers.model import RowError
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -14,11 +15,10 @@ _ARTICLE = re.compile(r"^(?:al|el|ar|as|ad|ash|at|az|an|ad|ed|es|ez)[ -]")
 # Words that name the kind of first-level division rather than the division itself.
 _REGION_SUFFIX = re.compile(
     r"\b(?:governorate|province|region|muhafazat|muhafazah|wilayat|wilaya|oblast|prefecture|department)\b")
-_RAW_TAG = re.compile(r"<(?=[A-Za-z!/?])")
-_ENTITY = re.compile(r"&(?=#|[A-Za-z]+;)")
-_LINK_OPEN = re.compile(r"\]\(")
-_REF_LINK = re.compile(r"^(\s*\[[^\]]+\]):", re.M)
-_SPACES = re.compile(r"[ \t]+")
+_RAW_TAG = re.compile(r"<(?!https?://|mailto:)(?=[A-Za-z!/?])")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_LEFT_ENTITY = re.compile(r"&(?=#|[A-Za-z]+;)")
+_BREAKS = re.compile(r"\s*[\r\n\t\v\f]+\s*")
 
 
 def strip_marks(text: str) -> str:
@@ -48,27 +48,35 @@ def slug(text: str, max_len: int = 100) -> str:
 
 
 def one_line(text: str | None, max_len: int) -> str | None:
-    """Return `text` on one line with runs of spaces collapsed, cut to `max_len` with an ellipsis."""
+    """Return `text` on one line (line breaks and tabs become one space), cut to `max_len` with "…"."""
     if text is None:
         return None
-    value = _SPACES.sub(" ", " ".join(text.split())).strip()
+    value = _BREAKS.sub(" ", text).strip()
     if not value:
         return None
     return value if len(value) <= max_len else value[: max_len - 1].rstrip() + "…"
 
 
 def safe_markdown(text: str) -> str:
-    """Return free text as Markdown the validator accepts: no raw HTML, entities or link syntax.
+    """Return free text as Markdown the validator accepts: no raw HTML, entities or unsafe links.
 
-    Imported notes are untrusted; the few characters that would make them HTML or links are spaced
-    out rather than dropped, so the words stay readable and nothing is silently lost.
+    Imported notes are untrusted; the few characters that would make them HTML or unsafe links are
+    spaced out rather than dropped, so the words stay readable and nothing is silently lost. Text
+    that is already valid (Sitrep's own exports) comes back unchanged.
     """
-    value = html.unescape(text).replace("\r\n", "\n").replace("\r", "\n")
+    value = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     value = _RAW_TAG.sub("< ", value)
-    value = _ENTITY.sub("& ", value)
-    value = _LINK_OPEN.sub("] (", value)
-    value = _REF_LINK.sub(r"\1 :", value)
-    return "\n".join(line.rstrip() for line in value.strip().split("\n"))
+    value = _LEFT_ENTITY.sub("& ", value)
+    return _MD_LINK.sub(_defuse_link, value)
+
+
+def _defuse_link(m: re.Match[str]) -> str:
+    target = m.group(1) or m.group(2) or ""
+    if not target or _SAFE_LINK.match(target):
+        return m.group()
+    # A space after ']' stops it being a link for Markdown and for the validator alike.
+    return m.group().replace("](", "] (", 1) if m.group(1) is not None else m.group().replace("]:", "] :", 1)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d-%B-%Y", "%d-%b-%Y", "%B %d, %Y", "%b %d, %Y",

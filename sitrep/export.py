@@ -1,0 +1,307 @@
+"""Export stage: the site's data as files analysts' tools read, written at every build.
+
+    /data/events.csv|json|geojson                  every listed (public) event, oldest first
+    /data/regions/<region id, lowercase>.<fmt>     the same for one region
+    /data/actors/<actor id>.<fmt>                  the same for one actor (any role, claims included)
+    /feeds/...  /sitemap.xml  /robots.txt          from sitrep.feeds and sitrep.sitemap
+
+CSV uses ACLED's column names and order for every column ACLED has, then Sitrep's own columns, so
+`build.py import acled` reads it back (export → import → export gives the same rows). Text cells
+that a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection guidance);
+numeric columns are never touched, so a longitude of -3.5 stays a number.
+
+GeoJSON: one Point feature per event; an event without coordinates (geo_precision 3, region only)
+keeps its feature with `"geometry": null` (RFC 7946 §3.2) rather than a made-up point such as the
+region's centroid, so every export lists the same events and no map shows a false location.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sitrep import vocab
+from sitrep.config import SiteConfig
+from sitrep.index import Indexes
+from sitrep.model import Corpus, Event
+from sitrep.urls import absolute_url, output_path, url_for
+from sitrep.write import OutputFile
+
+ACLED_COLUMNS = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
+    "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction",
+    "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude",
+    "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp",
+)
+SITREP_COLUMNS = (
+    "sitrep_id", "title", "date_end", "fatalities_low", "fatalities_high", "deaths_side_a", "deaths_side_b",
+    "deaths_civilians", "deaths_unknown", "ucdp_type_of_violence", "ucdp_ged_id", "region_id", "status",
+    "assessment", "superseded_by", "url",
+)
+CSV_COLUMNS = ACLED_COLUMNS + SITREP_COLUMNS
+NUMERIC_COLUMNS = frozenset({
+    "year", "time_precision", "inter1", "inter2", "interaction", "iso", "latitude", "longitude",
+    "geo_precision", "fatalities", "timestamp", "fatalities_low", "fatalities_high", "deaths_side_a",
+    "deaths_side_b", "deaths_civilians", "deaths_unknown", "ucdp_type_of_violence",
+})
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TIME_PRECISION = {"day": 1, "week": 2, "month": 3}
+_DISORDER = {
+    "Battles": "Political violence", "Explosions/Remote violence": "Political violence",
+    "Violence against civilians": "Political violence", "Protests": "Demonstrations",
+    "Riots": "Demonstrations", "Strategic developments": "Strategic developments",
+}
+# ACLED files these sub-types under both headings.
+_DISORDER_BOTH = frozenset({"Excessive force against protesters", "Mob violence"})
+# ACLED's inter codes 1–8 are vocab.ACTOR_KINDS in order.
+_KIND_CODES = {k: i for i, k in enumerate(vocab.ACTOR_KINDS, start=1)}
+
+
+def escape_cell(value: str) -> str:
+    """Return a text cell that spreadsheets will not evaluate as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _num(value: float | int | None) -> str:
+    return "" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+
+def _timestamp(event: Event) -> int:
+    return int(datetime.combine(event.updated, time(), UTC).timestamp())
+
+
+class _Names:
+    """Actor and source names by id, for the exports' human-readable columns."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def actor(self, actor_id: str) -> str:
+        actor = self.corpus.actors.get(actor_id)
+        return actor.name if actor else actor_id
+
+    def kind(self, actor_id: str) -> str | None:
+        actor = self.corpus.actors.get(actor_id)
+        return actor.kind if actor else None
+
+    def source(self, source_id: str) -> str:
+        source = self.corpus.sources.get(source_id)
+        return source.name if source else source_id
+
+    def region(self, region_id: str) -> str:
+        region = self.corpus.regions.get(region_id)
+        return region.name if region else region_id
+
+
+# ---- CSV ----------------------------------------------------------------------------------------
+
+def _actor_columns(event: Event, names: _Names) -> dict[str, Any]:
+    perpetrators = event.actors_with_role("perpetrator")
+    targets = event.actors_with_role("target")
+    inter1 = _KIND_CODES.get(names.kind(perpetrators[0]) or "") if perpetrators else None
+    inter2 = _KIND_CODES.get(names.kind(targets[0]) or "") if targets else None
+    codes = sorted(c for c in (inter1, inter2) if c)
+    return {
+        "actor1": names.actor(perpetrators[0]) if perpetrators else "",
+        "assoc_actor_1": "; ".join(names.actor(a) for a in perpetrators[1:]),
+        "inter1": inter1,
+        "actor2": names.actor(targets[0]) if targets else "",
+        "assoc_actor_2": "; ".join(names.actor(a) for a in targets[1:]),
+        "inter2": inter2,
+        # ACLED's interaction code: both inter codes, lower first; a lone actor's code times ten.
+        "interaction": int("".join(map(str, codes))) * (10 if len(codes) == 1 else 1) if codes else None,
+        "civilian_targeting": "Civilian targeting" if inter2 == _KIND_CODES["civilians"] else "",
+    }
+
+
+def csv_record(event: Event, names: _Names, config: SiteConfig) -> dict[str, Any]:
+    """Return one event as {column: value} in CSV_COLUMNS terms (values not yet escaped)."""
+    loc, fat = event.location, event.fatalities
+    breakdown = fat.breakdown if fat else None
+    record: dict[str, Any] = {
+        "event_id_cnty": event.external_ids.get("acled", ""),
+        "event_date": event.date.start.isoformat(), "year": event.date.start.year,
+        "time_precision": _TIME_PRECISION.get(event.date.precision, 1),
+        "disorder_type": ("Political violence; Demonstrations" if event.sub_event_type in _DISORDER_BOTH
+                          else _DISORDER.get(event.event_type, "")),
+        "event_type": event.event_type, "sub_event_type": event.sub_event_type,
+        **_actor_columns(event, names),
+        "iso": None, "region": "", "country": loc.country, "admin1": names.region(loc.region),
+        "admin2": loc.admin2 or "", "admin3": "", "location": loc.place or "",
+        "latitude": loc.lat, "longitude": loc.lon, "geo_precision": loc.geo_precision,
+        "source": "; ".join(dict.fromkeys(names.source(s.source) for s in event.sources)),
+        "source_scale": "", "notes": event.summary, "fatalities": fat.best if fat else None,
+        "tags": "; ".join(event.tags), "timestamp": _timestamp(event),
+        "sitrep_id": event.id, "title": event.title, "date_end": event.date.end.isoformat(),
+        "fatalities_low": fat.low if fat else None, "fatalities_high": fat.high if fat else None,
+        "ucdp_type_of_violence": event.ucdp_type_of_violence,
+        "ucdp_ged_id": event.external_ids.get("ucdp_ged", ""), "region_id": loc.region,
+        "status": event.status, "assessment": event.assessment, "superseded_by": event.superseded_by or "",
+        "url": absolute_url(url_for(event, config=config), config),
+    }
+    for key in ("side_a", "side_b", "civilians", "unknown"):
+        record[f"deaths_{key}"] = getattr(breakdown, key) if breakdown else None
+    return record
+
+
+def csv_cells(record: Mapping[str, Any]) -> list[str]:
+    """Return a record's cells in CSV_COLUMNS order: numbers as written, text escaped."""
+    return [_num(record[c]) if c in NUMERIC_COLUMNS else escape_cell(str(record[c] or ""))
+            for c in CSV_COLUMNS]
+
+
+def events_csv(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+    """Return the events as CSV (RFC 4180, UTF-8 without BOM, header first)."""
+    names, buf = _Names(corpus), io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        writer.writerow(csv_cells(csv_record(event, names, config)))
+    return buf.getvalue().encode("utf-8")
+
+
+# ---- JSON ---------------------------------------------------------------------------------------
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def event_object(event: Event, names: _Names, config: SiteConfig) -> dict[str, Any]:
+    """Return the full event as a JSON-ready dict, keys in a fixed order; absent values are null."""
+    loc, fat = event.location, event.fatalities
+    return {
+        "id": event.id, "url": absolute_url(url_for(event, config=config), config), "title": event.title,
+        "status": event.status,
+        "date": {"start": _iso(event.date.start), "end": _iso(event.date.end),
+                 "precision": event.date.precision},
+        "event_type": event.event_type, "sub_event_type": event.sub_event_type,
+        "ucdp_type_of_violence": event.ucdp_type_of_violence,
+        "actors": [{"actor": a.actor, "name": names.actor(a.actor), "kind": names.kind(a.actor),
+                    "role": a.role} for a in event.actors],
+        "location": {"country": loc.country, "region": loc.region, "region_name": names.region(loc.region),
+                     "admin2": loc.admin2, "place": loc.place, "lat": loc.lat, "lon": loc.lon,
+                     "geo_precision": loc.geo_precision},
+        "fatalities": None if fat is None else {
+            "low": fat.low, "best": fat.best, "high": fat.high, "note": fat.note,
+            "breakdown": None if fat.breakdown is None else {
+                k: getattr(fat.breakdown, k) for k in ("side_a", "side_b", "civilians", "unknown")}},
+        "claims": [{"by": c.by, "by_name": names.actor(c.by), "channel": c.channel, "date": _iso(c.date),
+                    "source": c.source, "text": c.text} for c in event.claims],
+        "figures": [{"label": f.label, "value": f.value, "unit": f.unit, "source": f.source, "note": f.note}
+                    for f in event.figures],
+        "sources": [{"source": s.source, "name": names.source(s.source), "via": s.via, "url": s.url,
+                     "archive_url": s.archive_url, "published": _iso(s.published),
+                     "supports": list(s.supports), "fatalities": s.fatalities, "note": s.note}
+                    for s in event.sources],
+        "assessment": event.assessment, "summary": event.summary, "tags": list(event.tags),
+        "external_ids": dict(sorted(event.external_ids.items())),
+        "revisions": [{"date": _iso(r.date), "note": r.note} for r in event.revisions],
+        "superseded_by": event.superseded_by, "redirect_from": list(event.redirect_from),
+        "imported": event.imported, "updated": _iso(event.updated),
+    }
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _array(items: Iterable[str]) -> str:
+    # One item per line: readable, diffable, and a line-oriented tool can stream it.
+    body = ",\n".join(items)
+    return f"[\n{body}\n]" if body else "[]"
+
+
+def events_json(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+    """Return {"site", "count", "events": [...]} with every event in full."""
+    names = _Names(corpus)
+    items = [_dumps(event_object(e, names, config)) for e in events]
+    head = _dumps({"site": config.site_url, "count": len(items)})[:-1]
+    return f'{head},"events":{_array(items)}}}\n'.encode()
+
+
+def event_feature(event: Event, names: _Names, config: SiteConfig) -> dict[str, Any]:
+    """Return the event as a GeoJSON Feature with flat properties (GIS tools read those best)."""
+    loc, fat = event.location, event.fatalities
+    point = loc.lat is not None and loc.lon is not None
+    return {
+        "type": "Feature", "id": event.id,
+        "geometry": {"type": "Point", "coordinates": [loc.lon, loc.lat]} if point else None,
+        "properties": {
+            "id": event.id, "url": absolute_url(url_for(event, config=config), config), "title": event.title,
+            "status": event.status, "date_start": _iso(event.date.start), "date_end": _iso(event.date.end),
+            "date_precision": event.date.precision, "event_type": event.event_type,
+            "sub_event_type": event.sub_event_type, "region": loc.region, "admin1": names.region(loc.region),
+            "admin2": loc.admin2, "place": loc.place, "geo_precision": loc.geo_precision,
+            "fatalities_low": fat.low if fat else None, "fatalities_best": fat.best if fat else None,
+            "fatalities_high": fat.high if fat else None,
+            "actors": "; ".join(dict.fromkeys(names.actor(a.actor) for a in event.actors)),
+            "assessment": event.assessment, "updated": _iso(event.updated),
+        },
+    }
+
+
+def events_geojson(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+    """Return a GeoJSON FeatureCollection (RFC 7946), one feature per event."""
+    names = _Names(corpus)
+    features = _array(_dumps(event_feature(e, names, config)) for e in events)
+    return f'{{"type":"FeatureCollection","features":{features}}}\n'.encode()
+
+
+# ---- files --------------------------------------------------------------------------------------
+
+Serializer = Callable[[Iterable[Event], Corpus, SiteConfig], bytes]
+FORMATS: Mapping[str, Serializer] = {"csv": events_csv, "json": events_json, "geojson": events_geojson}
+
+
+def data_path(fmt: str, config: SiteConfig, scope: str | None = None, ident: str | None = None) -> str:
+    """Return the output path of an export: the whole site, or one region's or actor's events."""
+    if scope is None:
+        name = f"events.{fmt}"
+    else:
+        name = f"{scope}/{ident.lower() if scope == 'regions' else ident}.{fmt}"
+    return output_path(url_for("data", name, config=config), config)
+
+
+def _scopes(corpus: Corpus, indexes: Indexes) -> Iterator[tuple[str | None, str | None, Sequence[Event]]]:
+    yield None, None, indexes.listed
+    for region_id in sorted(corpus.regions):
+        yield "regions", region_id, indexes.by_region.get(region_id, ())
+    for actor_id in sorted(corpus.actors):
+        yield "actors", actor_id, indexes.by_actor.get(actor_id, ())
+
+
+def data_files(fmt: str) -> Callable[[Corpus, Indexes, SiteConfig], Iterator[OutputFile]]:
+    """Return the exporter writing one format for the site, each region and each actor."""
+    def exporter(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+        for scope, ident, events in _scopes(corpus, indexes):
+            yield OutputFile(data_path(fmt, config, scope, ident), FORMATS[fmt](events, corpus, config))
+    return exporter
+
+
+def _feeds(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+    from sitrep.feeds import iter_files
+
+    return iter_files(corpus, indexes, config)
+
+
+def _sitemap(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+    from sitrep.sitemap import iter_files
+
+    return iter_files(corpus, indexes, config)
+
+
+Exporter = Callable[[Corpus, Indexes, SiteConfig], Iterator[OutputFile]]
+EXPORTERS: Mapping[str, Exporter] = {
+    "csv": data_files("csv"), "json": data_files("json"), "geojson": data_files("geojson"),
+    "atom": _feeds, "sitemap": _sitemap,
+}
+
+
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+    """Yield every export: data files, Atom feeds, sitemap.xml and robots.txt."""
+    for exporter in EXPORTERS.values():
+        yield from exporter(corpus, indexes, config)

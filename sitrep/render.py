@@ -1,0 +1,122 @@
+"""Render stage: every HTML page of the site, the map's data and the static assets, as OutputFiles.
+
+One Jinja Environment per build (autoescape on, filters and globals registered here only), a typed
+context per page kind (render_context), builders per kind (render_pages, render_archive). Templates
+come from the project's templates/ (beside mkdocs.yml), falling back to the package's.
+Other stages that render pages in the site's look (search, briefings) use `make_environment`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+import jinja2
+
+from sitrep import render_archive, render_pages, render_text
+from sitrep.config import SiteConfig
+from sitrep.index import Indexes
+from sitrep.markup import to_html, to_text
+from sitrep.model import Corpus
+from sitrep.render_maps import MapMaker
+from sitrep.svgmap import EVENT_TYPE_COLOURS
+from sitrep.urls import output_path, type_slug, url_for
+from sitrep.vocab import EVENT_TYPES
+from sitrep.write import OutputFile
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'")
+"""The Content-Security-Policy every page declares. 'wasm-unsafe-eval' is for Pagefind's search."""
+
+BUILDERS: tuple[Callable[[render_pages.Site], Iterator[render_pages.Rendered]], ...] = (
+    render_archive.home_page,
+    render_pages.event_pages,
+    render_pages.region_pages,
+    render_pages.actor_pages,
+    render_pages.source_pages,
+    render_archive.month_pages,
+    render_archive.timeline_page,
+    render_archive.type_pages,
+    render_archive.directory_pages,
+    render_archive.map_page,
+    render_archive.redirect_pages,
+    render_archive.not_found_page,
+)
+
+
+def templates_dir(config: SiteConfig) -> Path:
+    """Return the templates folder: beside mkdocs.yml when it has one, else the package's own."""
+    if config.config_path is not None:
+        candidate = Path(config.config_path).resolve().parent / "templates"
+        if (candidate / "base.html").is_file():
+            return candidate
+    return _PACKAGE_TEMPLATES
+
+
+def nav_items(config: SiteConfig) -> tuple[tuple[str, str, str], ...]:
+    """Return the top navigation as (section, label, url): generated sections, then editorial pages."""
+    u = partial(url_for, config=config)
+    items = [(kind, label, u(kind)) for kind, label in (
+        ("timeline", "Timeline"), ("regions", "Regions"), ("actors", "Actors"), ("sources", "Sources"),
+        ("map", "Map"), ("briefings", "Briefings"))]
+    for title, path in config.nav:
+        slug = Path(path).with_suffix("").as_posix()
+        if slug not in ("index", ""):
+            items.append((slug, title, u("page", slug)))
+    return tuple(items)
+
+
+def make_environment(config: SiteConfig, templates: Path | None = None) -> jinja2.Environment:
+    """Return the Jinja environment every site page is rendered with: filters and globals set here."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates or templates_dir(config))),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters.update(
+        date_text=render_text.date_text, day=render_text.day_text, short_day=render_text.short_day,
+        deaths=render_text.deaths, toll=render_text.toll, number=render_text.number,
+        month_name=render_text.month_name, role=render_text.role_label, markdown=to_html,
+        plain=to_text, type_slug=type_slug, iso=lambda d: d.isoformat() if d else "",
+    )
+    env.globals.update(
+        site=config, url_for=partial(url_for, config=config), site_nav=nav_items(config), csp=CSP,
+        static=lambda path: url_for("static", path, config=config), period_text=render_text.period_text,
+        plural=render_text.plural, event_types=tuple(EVENT_TYPES), type_colours=EVENT_TYPE_COLOURS,
+        labels={"status": render_text.STATUS_LABELS, "precision": render_text.PRECISION_LABELS,
+                "ucdp": render_text.UCDP_LABELS, "field": render_text.FIELD_LABELS},
+    )
+    return env
+
+
+def render_page(env: jinja2.Environment, template: str, context: object) -> str:
+    """Return one page's HTML: the template gets `page` (the typed context) and `meta`."""
+    meta = getattr(context, "meta", None) or context.listing.meta  # type: ignore[attr-defined]
+    return env.get_template(template).render(page=context, meta=meta)
+
+
+def static_files() -> Iterator[OutputFile]:
+    """Yield sitrep/static/** under static/ (vendored Leaflet, CSS, JS)."""
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            yield OutputFile("static/" + path.relative_to(STATIC_DIR).as_posix(), path.read_bytes())
+
+
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+    """Yield every generated page, the map's JSON and the static assets."""
+    env = make_environment(config)
+    site = render_pages.Site(corpus, indexes, config, MapMaker(corpus.shapes, corpus.regions))
+    for builder in BUILDERS:
+        for template, context in builder(site):
+            meta = getattr(context, "meta", None) or context.listing.meta  # type: ignore[attr-defined]
+            html = render_page(env, template, context)
+            yield OutputFile(output_path(meta.url, config), html.encode("utf-8"))
+    for url, data in render_archive.map_data(site):
+        yield OutputFile(output_path(url, config), data)
+    yield from static_files()

@@ -1,0 +1,245 @@
+"""Page builders: for each page kind, the typed contexts of all its pages (see render_context).
+
+Each builder yields (template name, context). Cost per page is bounded: a list page holds at most
+`page_size` events, and the extras of a subject (chart, map, rankings) are on its first page only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from markupsafe import Markup
+
+from sitrep import charts
+from sitrep.config import SiteConfig
+from sitrep.index import Indexes, MonthPoint, Summary, event_actor_roles
+from sitrep.markup import to_text
+from sitrep.model import Actor, Corpus, Event
+from sitrep.render_context import (
+    ActorContext,
+    Chart,
+    ClaimView,
+    EventContext,
+    FigureView,
+    ListingContext,
+    Meta,
+    Pager,
+    Ranked,
+    RegionContext,
+    SourceContext,
+    SourceView,
+)
+from sitrep.render_maps import MapMaker
+from sitrep.render_text import date_text, deaths
+from sitrep.urls import url_for
+from sitrep.vocab import ROLES
+
+Rendered = tuple[str, object]
+"""(template name, context)."""
+MAP_EVENTS_CAP = 400
+"""Most events drawn on a region's static map (its newest): bounds the page's size."""
+
+
+@dataclass(slots=True)
+class Site:
+    """Everything builders share, made once per build."""
+
+    corpus: Corpus
+    indexes: Indexes
+    config: SiteConfig
+    maps: MapMaker
+
+    def url(self, target: object, *args: object, page: int = 1) -> str:
+        return url_for(target, *args, page=page, config=self.config)
+
+    def region_name(self, region_id: str) -> str:
+        region = self.corpus.regions.get(region_id)
+        return region.name if region else region_id
+
+    def crumbs(self, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+        return (("Home", self.url("home")), *extra)
+
+
+def paginate(items: Sequence[Event], size: int,
+             url_of: Callable[[int], str]) -> Iterator[tuple[Pager, Sequence[Event]]]:
+    """Yield (pager, slice) for each page of `items`; an empty list still gets one page."""
+    size = max(size, 1)
+    count = max(1, -(-len(items) // size))
+    for n in range(1, count + 1):
+        window = sorted({1, count, *range(max(1, n - 2), min(count, n + 2) + 1)})
+        chunk = items[(n - 1) * size: n * size]
+        first = (n - 1) * size + 1 if chunk else 0
+        yield (Pager(n, count, len(items), first, first + len(chunk) - 1 if chunk else 0,
+                     tuple((i, url_of(i)) for i in window),
+                     url_of(n - 1) if n > 1 else None, url_of(n + 1) if n < count else None), chunk)
+
+
+def listing(site: Site, title: str, url_of: Callable[[int], str], events: Sequence[Event], *,
+            description: str, crumbs: tuple[tuple[str, str], ...], section: str, newest_first: bool = True,
+            roles_of: Callable[[Event], tuple[str, ...]] | None = None) -> Iterator[ListingContext]:
+    """Yield one ListingContext per page of `events` (given oldest first, as every index keeps them)."""
+    ordered = events[::-1] if newest_first else events
+    for pager, chunk in paginate(ordered, site.config.page_size, url_of):
+        page_title = title if pager.number == 1 else f"{title} (page {pager.number} of {pager.count})"
+        roles = MappingProxyType({e.id: roles_of(e) for e in chunk}) if roles_of else None
+        yield ListingContext(Meta(page_title, url_of(pager.number), description, crumbs, section),
+                             pager, tuple(chunk), site.corpus.regions, newest_first, roles)
+
+
+def monthly(points: Sequence[MonthPoint], subject: str) -> Chart | None:
+    """Return the monthly chart of a series, None when there is nothing to draw."""
+    if not points:
+        return None
+    svg = charts.monthly_chart(points, subject)
+    return Chart(svg, f"Events and fatalities per month, {subject}", tuple(points))
+
+
+# ---- event pages --------------------------------------------------------------------------------
+
+def _source_views(site: Site, event: Event) -> tuple[SourceView, ...]:
+    sources = site.corpus.sources
+    return tuple(SourceView(i, ref, sources.get(ref.source), sources.get(ref.via) if ref.via else None)
+                 for i, ref in enumerate(event.sources, 1))
+
+
+def short_name(view: SourceView) -> str:
+    """Return a source's shortest fitting name for a chart label: an alias like 'SOHR' if it has one."""
+    if view.source is None:
+        return view.ref.source
+    short = [a for a in view.source.aliases if len(a) <= 14 and not a[:1].islower()]
+    return min(short, key=len) if short and len(view.source.name) > 14 else view.source.name
+
+
+def _actors_by_role(site: Site, event: Event) -> tuple[tuple[str, tuple[Actor, ...]], ...]:
+    out = []
+    for role in ROLES:
+        if role == "claimant":
+            continue
+        actors = tuple(site.corpus.actors[a] for a in event.actors_with_role(role) if a in site.corpus.actors)
+        if actors:
+            out.append((role, actors))
+    return tuple(out)
+
+
+def event_context(site: Site, event: Event) -> EventContext:
+    """Return the context of one event's page."""
+    ix, corpus = site.indexes, site.corpus
+    views = _source_views(site, event)
+    backing = {f: tuple(v for v in views if f in v.ref.supports) for v in views for f in v.ref.supports}
+    tolls = tuple((v, v.ref.fatalities) for v in views if v.ref.fatalities is not None)
+    f = event.fatalities
+    marks = [(short_name(v), t) for v, t in tolls]
+    range_svg = charts.range_bar(f.low, f.best, f.high, marks) if f else Markup("")
+    figures = tuple(FigureView(fig, tuple(v for v in views if v.ref.source == fig.source))
+                    for fig in event.figures)
+    claims = tuple(ClaimView(c, corpus.actors.get(c.by), corpus.sources.get(c.source) if c.source else None)
+                   for c in event.claims)
+    near = ix.neighbours.get(event.id)
+    region = corpus.regions.get(event.region)
+    crumbs = site.crumbs(("Regions", site.url("regions")),
+                         (site.region_name(event.region), site.url("region", event.region)))
+    return EventContext(
+        meta=Meta(event.title, site.url(event), _description(event, site), crumbs, "regions"),
+        event=event, region=region, actors=_actors_by_role(site, event), claims=claims, sources=views,
+        backing=MappingProxyType(backing), tolls=tolls, range_svg=range_svg, figures=figures,
+        successor=corpus.events_by_id.get(ix.successors[event.id]) if event.id in ix.successors else None,
+        predecessors=tuple(corpus.events_by_id[i] for i in ix.predecessors.get(event.id, ())),
+        previous=corpus.events_by_id.get(near.previous) if near and near.previous else None,
+        next=corpus.events_by_id.get(near.next) if near and near.next else None,
+        map_svg=site.maps.event_map(event),
+    )
+
+
+def _description(event: Event, site: Site) -> str:
+    toll = f"; fatalities: {deaths(event.fatalities)}" if event.fatalities else ""
+    return (f"{event.event_type}, {date_text(event.date)}, {site.region_name(event.region)}{toll}. "
+            f"{to_text(event.summary, 160)}")
+
+
+def event_pages(site: Site) -> Iterator[Rendered]:
+    """Yield every listed event's page."""
+    for event in site.indexes.listed:
+        yield "event.html", event_context(site, event)
+
+
+# ---- region, actor and source pages --------------------------------------------------------------
+
+def _ranked_actors(site: Site, pairs: Sequence[tuple[str, int]], limit: int = 10) -> tuple[Ranked, ...]:
+    actors = site.corpus.actors
+    return tuple(Ranked(actors[a].name if a in actors else a,
+                        site.url("actor", a) if a in actors else None, n) for a, n in pairs[:limit])
+
+
+def _ranked_regions(site: Site, pairs: Sequence[tuple[str, int]], limit: int = 10) -> tuple[Ranked, ...]:
+    regions = site.corpus.regions
+    return tuple(Ranked(site.region_name(r), site.url("region", r) if r in regions else None, n,
+                        site.indexes.region_totals.get(r)) for r, n in pairs[:limit])
+
+
+def region_pages(site: Site) -> Iterator[Rendered]:
+    """Yield every page of every region (regions without events get one empty page)."""
+    ix = site.indexes
+    for region in site.corpus.regions.values():
+        events = ix.by_region.get(region.id, ())
+        first = True
+        for page in listing(site, region.name, lambda n, r=region: site.url(r, page=n), events,
+                            description=f"Conflict events in {region.name}, newest first.",
+                            crumbs=site.crumbs(("Regions", site.url("regions"))), section="regions"):
+            shown = events[-MAP_EVENTS_CAP:] if first else ()
+            yield "region.html", RegionContext(
+                listing=page, region=region, summary=ix.region_totals.get(region.id, Summary()),
+                chart=monthly(ix.region_monthly.get(region.id, ()), region.name) if first else None,
+                actors=_ranked_actors(site, ix.region_actors.get(region.id, ())) if first else (),
+                map_svg=site.maps.region_map(region.id, shown, len(events)) if first else Markup(""),
+                map_types=tuple(sorted({e.event_type for e in shown})),
+                feed_url=site.url("feed", "regions", region.id))
+            first = False
+
+
+def _members(corpus: Corpus) -> dict[str, tuple[Actor, ...]]:
+    members: dict[str, list[Actor]] = {}
+    for actor in corpus.actors.values():
+        for parent in actor.affiliations:
+            members.setdefault(parent, []).append(actor)
+    return {k: tuple(v) for k, v in members.items()}
+
+
+def actor_pages(site: Site) -> Iterator[Rendered]:
+    """Yield every page of every actor."""
+    ix, corpus = site.indexes, site.corpus
+    members = _members(corpus)
+    for actor in corpus.actors.values():
+        events = ix.by_actor.get(actor.id, ())
+        by_role = ix.by_actor_role.get(actor.id, {})
+        first = True
+
+        def roles_of(e: Event, a: str = actor.id) -> tuple[str, ...]:
+            return tuple(r for r in ROLES if r in event_actor_roles(e).get(a, ()))
+
+        for page in listing(site, actor.name, lambda n, a=actor: site.url(a, page=n), events,
+                            description=f"Events involving {actor.name}: as perpetrator, target or claimant.",
+                            crumbs=site.crumbs(("Actors", site.url("actors"))), section="actors",
+                            roles_of=roles_of):
+            yield "actor.html", ActorContext(
+                listing=page, actor=actor,
+                affiliations=tuple(corpus.actors[a] for a in actor.affiliations if a in corpus.actors),
+                members=members.get(actor.id, ()),
+                roles=tuple((r, len(by_role[r])) for r in ROLES if r in by_role),
+                summary=ix.actor_totals.get(actor.id, Summary()),
+                chart=monthly(ix.actor_monthly.get(actor.id, ()), actor.name) if first else None,
+                regions=_ranked_regions(site, ix.actor_regions.get(actor.id, ())) if first else (),
+                feed_url=site.url("feed", "actors", actor.id))
+            first = False
+
+
+def source_pages(site: Site) -> Iterator[Rendered]:
+    """Yield every page of every source."""
+    for source in site.corpus.sources.values():
+        events = site.indexes.by_source.get(source.id, ())
+        direct = sum(1 for e in events if any(r.source == source.id for r in e.sources))
+        for page in listing(site, source.name, lambda n, s=source: site.url(s, page=n), events,
+                            description=f"{source.name}: what it is and the events it backs.",
+                            crumbs=site.crumbs(("Sources", site.url("sources"))), section="sources"):
+            yield "source.html", SourceContext(page, source, direct, len(events) - direct)

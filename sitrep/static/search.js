@@ -1,0 +1,284 @@
+// Search page: Pagefind's JS API over the bundle the build writes from the model (sitrep/search.py).
+// The state (query, filters, sort) lives in the URL query string: every change that a reader makes
+// on purpose (submit, a filter, sort, "clear") pushes a history entry; typing replaces the entry it
+// started, so Back undoes one step and a reload or a shared link shows the same results.
+// Results are built with DOM calls and textContent only: content is untrusted.
+
+const root = document.getElementById("search");
+const form = document.getElementById("search-form");
+const input = document.getElementById("search-q");
+const fieldset = document.getElementById("search-filters");
+const selects = Array.from(form.querySelectorAll("select[data-filter]"));
+const sortSelect = document.getElementById("search-sort");
+const clearButton = document.getElementById("search-clear");
+const statusLine = document.getElementById("search-status");
+const list = document.getElementById("search-results");
+const moreButton = document.getElementById("search-more");
+
+const PAGE_SIZE = 20;
+const TYPING_DELAY_MS = 250;
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+  "October", "November", "December"];
+const KINDS = { Event: "Events", Actor: "Actors", Region: "Regions", Source: "Sources", Briefing: "Briefings" };
+const ASSESSMENTS = ["claimed", "reported", "corroborated", "confirmed", "contested"];
+const DATED_KINDS = new Set(["Event", "Briefing"]);
+const baseTitle = document.title;
+
+let pagefind = null;
+let results = [];
+let shown = 0;
+let searchId = 0;
+let typingTimer = 0;
+
+// --- state <-> URL <-> form ----------------------------------------------------------------------
+
+function readUrl(search) {
+  const params = new URLSearchParams(search);
+  const filters = {};
+  for (const select of selects) {
+    const value = params.get(select.dataset.filter);
+    if (value) filters[select.dataset.filter] = value;
+  }
+  return { q: (params.get("q") || "").trim(), filters, sort: params.get("sort") || "" };
+}
+
+function toQuery(state) {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  for (const select of selects) {
+    const value = state.filters[select.dataset.filter];
+    if (value) params.set(select.dataset.filter, value);
+  }
+  if (state.sort) params.set("sort", state.sort);
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+function readForm() {
+  const filters = {};
+  for (const select of selects) {
+    if (select.value) filters[select.dataset.filter] = select.value;
+  }
+  return { q: input.value.trim(), filters, sort: sortSelect.value };
+}
+
+function fillForm(state) {
+  if (input.value.trim() !== state.q) input.value = state.q;
+  for (const select of selects) setSelect(select, state.filters[select.dataset.filter] || "");
+  setSelect(sortSelect, state.sort);
+}
+
+function setSelect(select, value) {
+  // A shared URL may name a value this index lacks: keep it visible rather than silently dropping it.
+  if (value && !Array.from(select.options).some((o) => o.value === value)) {
+    select.append(new Option(`${optionLabel(select.dataset.filter, value)} (0)`, value));
+  }
+  select.value = value;
+}
+
+function commit(state, typing) {
+  const query = toQuery(state);
+  if (query !== location.search) {
+    const url = location.pathname + query + location.hash;
+    if (typing && history.state && history.state.typing) {
+      history.replaceState({ typing: true }, "", url);
+    } else {
+      history.pushState({ typing }, "", url);
+    }
+  }
+  run(state);
+}
+
+// --- filters ---------------------------------------------------------------------------------------
+
+function optionLabel(key, value) {
+  if (key === "month") return MONTHS[Number(value) - 1] || value;
+  if (key === "kind") return KINDS[value] || value;
+  if (key === "assessment") return value.charAt(0).toUpperCase() + value.slice(1);
+  return value;
+}
+
+function optionOrder(key, values) {
+  if (key === "kind") return Object.keys(KINDS).filter((k) => values.includes(k));
+  if (key === "assessment") {
+    return [...ASSESSMENTS.filter((a) => values.includes(a)), ...values.filter((v) => !ASSESSMENTS.includes(v))];
+  }
+  if (key === "year") return values.sort().reverse();
+  return values.sort((a, b) => a.localeCompare(b));
+}
+
+function fillOptions(counts) {
+  for (const select of selects) {
+    const key = select.dataset.filter;
+    const values = counts[key] || {};
+    for (const value of optionOrder(key, Object.keys(values))) {
+      select.append(new Option(`${optionLabel(key, value)} (${values[value]})`, value));
+    }
+  }
+}
+
+// --- searching --------------------------------------------------------------------------------------
+
+function sortFor(state) {
+  if (state.sort === "date-desc") return { date: "desc" };
+  if (state.sort === "date-asc") return { date: "asc" };
+  // Without words there is no relevance: list newest first, when what is shown has dates at all.
+  if (!state.q && (!state.filters.kind || DATED_KINDS.has(state.filters.kind))) return { date: "desc" };
+  return {};
+}
+
+async function run(state) {
+  const id = ++searchId;
+  const filterCount = Object.keys(state.filters).length;
+  document.title = state.q ? `“${state.q}” · ${baseTitle}` : baseTitle;
+  if (!pagefind) return;
+  if (!state.q && !filterCount) {
+    results = [];
+    shown = 0;
+    list.replaceChildren();
+    moreButton.hidden = true;
+    statusLine.textContent = "";
+    return;
+  }
+  root.setAttribute("aria-busy", "true");
+  const response = await pagefind.search(state.q || null, { filters: state.filters, sort: sortFor(state) });
+  if (id !== searchId || !response) return;
+  results = response.results;
+  shown = 0;
+  list.replaceChildren();
+  await showMore(id, false);
+  if (id !== searchId) return;
+  root.removeAttribute("aria-busy");
+  statusLine.textContent = describe(state, results.length);
+}
+
+function describe(state, count) {
+  const parts = [`${count === 0 ? "No" : count.toLocaleString("en")} result${count === 1 ? "" : "s"}`];
+  if (state.q) parts.push(`for “${state.q}”`);
+  const filters = selects.filter((s) => state.filters[s.dataset.filter])
+    .map((s) => `${s.labels[0].textContent}: ${optionLabel(s.dataset.filter, state.filters[s.dataset.filter])}`);
+  return parts.join(" ") + (filters.length ? ` (${filters.join(", ")})` : "") + ".";
+}
+
+async function showMore(id, focusFirst) {
+  const batch = results.slice(shown, shown + PAGE_SIZE);
+  const data = await Promise.all(batch.map((r) => r.data()));
+  if (id !== searchId) return;
+  const items = data.map(renderResult);
+  list.append(...items);
+  shown += batch.length;
+  moreButton.hidden = shown >= results.length;
+  moreButton.textContent = `Show more results (${(results.length - shown).toLocaleString("en")} left)`;
+  if (focusFirst && items.length) items[0].querySelector("a").focus();
+}
+
+// --- rendering ---------------------------------------------------------------------------------------
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function renderResult(result) {
+  const meta = result.meta || {};
+  const kind = meta.kind || "Page";
+  const item = el("li", `search-result search-result-${kind.toLowerCase()}`);
+  const heading = el("h2", "search-result-title");
+  const link = el("a", "", meta.title || result.url);
+  link.href = result.url;
+  heading.append(link);
+  item.append(heading, renderFacts(meta, kind));
+  if (result.excerpt) item.append(renderExcerpt(result.excerpt));
+  return item;
+}
+
+function renderFacts(meta, kind) {
+  const facts = el("ul", "search-result-facts");
+  const add = (className, label, value) => {
+    if (!value) return;
+    const fact = el("li", className);
+    if (label) fact.append(el("span", "search-fact-label", `${label} `));
+    fact.append(document.createTextNode(value));
+    facts.append(fact);
+  };
+  add("search-fact-kind", "", kind);
+  if (meta.status) add("search-fact-status", "", meta.status.charAt(0).toUpperCase() + meta.status.slice(1));
+  add("search-fact-date", "", meta.date);
+  add("search-fact-place", "", meta.place);
+  add("search-fact-type", "", meta.type);
+  if (kind === "Event") add("search-fact-fatalities", "Deaths:", meta.fatalities || "not reported");
+  add("search-fact-aliases", "Also:", meta.aliases);
+  if (meta.events) add("search-fact-events", "", `${meta.events} event${meta.events === "1" ? "" : "s"}`);
+  return facts;
+}
+
+function renderExcerpt(excerpt) {
+  // Pagefind marks matches with <mark>; keep those and plain text, nothing else. DOMParser builds an
+  // inert document: nothing in it runs or loads.
+  const parsed = new DOMParser().parseFromString(`<p>${excerpt}</p>`, "text/html");
+  const out = el("p", "search-result-excerpt");
+  const walker = parsed.createTreeWalker(parsed.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const inMark = node.parentElement && node.parentElement.closest("mark");
+    out.append(inMark ? el("mark", "", node.textContent) : document.createTextNode(node.textContent));
+  }
+  return out;
+}
+
+// --- wiring -------------------------------------------------------------------------------------------
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearTimeout(typingTimer);
+  commit(readForm(), false);
+});
+
+input.addEventListener("input", () => {
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => commit(readForm(), true), TYPING_DELAY_MS);
+});
+
+for (const select of [...selects, sortSelect]) {
+  select.addEventListener("change", () => commit(readForm(), false));
+}
+
+clearButton.addEventListener("click", () => {
+  for (const select of selects) select.value = "";
+  commit(readForm(), false);
+});
+
+moreButton.addEventListener("click", () => showMore(searchId, true));
+
+window.addEventListener("popstate", () => {
+  clearTimeout(typingTimer);
+  const state = readUrl(location.search);
+  fillForm(state);
+  run(state);
+});
+
+async function start() {
+  history.replaceState({ typing: false }, "");
+  input.value = readUrl(location.search).q;
+  try {
+    const bundle = new URL(root.dataset.bundle || "../pagefind/", new URL(".", import.meta.url));
+    pagefind = await import(new URL("pagefind.js", bundle).href);
+    await pagefind.options({ excerptLength: 24 });
+    await pagefind.init();
+    fillOptions(await pagefind.filters());
+  } catch (error) {
+    statusLine.textContent = "Search could not load. Browse the timeline, regions and actors instead.";
+    console.error("search: cannot load Pagefind", error);
+    return;
+  }
+  // Filters are set only now that their options exist; the query box keeps what was typed meanwhile.
+  const state = readUrl(location.search);
+  for (const select of selects) setSelect(select, state.filters[select.dataset.filter] || "");
+  setSelect(sortSelect, state.sort);
+  fieldset.hidden = false;
+  root.dataset.ready = "true";
+  await run(readForm());
+}
+
+start();

@@ -1,0 +1,95 @@
+"""Smoke test of the benchmark harness (bench/) at a tiny size: it measures, converts and reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitrep.synth import synth
+
+# bench/ is a folder of scripts at the repo root, not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import hugo_site, report
+from bench.measure import changes, run, snapshot, tree_stats
+from bench.run import main as bench_main
+
+needs_hugo = pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed (bench/setup.sh)")
+
+
+def test_run_measures_time_and_peak_memory_of_the_process_tree() -> None:
+    # A child that allocates ~120 MB in a grandchild: the sampler must see the whole tree.
+    code = ("import subprocess, sys; subprocess.run([sys.executable, '-c', "
+            "'import time; b = bytearray(120 * 2**20); b[::4096] = b\"x\" * len(b[::4096]); "
+            "time.sleep(0.6)'])")
+    result = run([sys.executable, "-c", code])
+    assert result.returncode == 0
+    assert 0.5 < result.seconds < 30
+    assert 100 < result.peak_mb < 400
+    assert result.max_rss_mb > 100
+
+
+def test_changes_sees_rewrites_even_with_identical_bytes(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    for name in ("a/index.html", "b.txt", "c.txt"):
+        (tmp_path / name).write_text("same", encoding="utf-8")
+    before = snapshot(tmp_path)
+    (tmp_path / "a/index.html").write_text("same", encoding="utf-8")  # rewritten, not changed
+    os.utime(tmp_path / "a/index.html", ns=(1, 1))
+    (tmp_path / "c.txt").unlink()
+    (tmp_path / "d.txt").write_text("new", encoding="utf-8")
+    diff = changes(before, snapshot(tmp_path))
+    assert diff.written == ("a/index.html", "d.txt")
+    assert diff.removed == ("c.txt",)
+    assert diff.pages == 1
+    assert tree_stats(tmp_path).files == 3
+
+
+@needs_hugo
+def test_hugo_site_has_a_page_per_event_region_actor_source_and_month(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    synth(60, content, seed=3)
+    assert hugo_site.prepare(content, tmp_path / "hugo", workers=1) == 60
+    result = run(["hugo", "--quiet", "--source", str(tmp_path / "hugo"),
+                  "--destination", str(tmp_path / "public"), "--cacheDir", str(tmp_path / "cache")])
+    assert result.returncode == 0, result.output
+    public = tmp_path / "public"
+    published = [p.stem for p in hugo_site.event_files(content)
+                 if "status: draft" not in p.read_text("utf-8")]
+    assert all((public / "events" / eid / "index.html").is_file() for eid in published)
+    for kind in ("regions", "actors", "sources", "months"):
+        terms = [p for p in (public / kind).iterdir() if p.is_dir() and p.name != "page"]
+        assert terms and all((t / "index.html").is_file() for t in terms)
+    some_event = (public / "events" / published[0] / "index.html").read_text("utf-8")
+    assert "<h2>Sources</h2>" in some_event and 'href="/actors/' in some_event
+
+
+@needs_hugo
+@pytest.mark.slow
+def test_bench_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> None:
+    assert bench_main(["--sizes", "40", "--workdir", str(tmp_path / "work"), "--results", str(tmp_path)]) == 0
+    [md] = tmp_path.glob("*-40.md")
+    text = md.read_text("utf-8")
+    assert "| 40 |" in text and "## Targets (issue 8)" in text
+    assert "/work/" not in text and "/tmp/" not in text  # no machine paths in results
+    [res] = json.loads(md.with_suffix(".json").read_text("utf-8"))["results"]
+    assert res["sitrep"]["pages"] > 40 and res["hugo"]["pages"] > 40
+    assert res["stages"].get("total", 0) > 0
+    assert res["edit"]["event_page_written"]
+    assert res["edit"]["written"] < res["sitrep"]["files"]  # a one-event edit is not a full rewrite
+    assert res["noop"]["rewritten"] == 0, res["noop"]["examples"]
+
+
+def test_targets_report_pass_fail_and_not_measured() -> None:
+    row = {"n": 10_000, "sitrep": {"seconds": 20.0}, "hugo": {"seconds": 25.0}, "stages": {},
+           "noop": {"rewritten": 0},
+           "edit": {"seconds": 0.8, "written": 9, "pages": 7, "search_updated": True},
+           "hugo_edit": {}}
+    lines = report.targets([row])
+    assert any("at 10k ≤ 1 s: 0.80 s, 9 files written (7 pages)" in line and "PASS" in line for line in lines)
+    assert any(line.startswith("1.") and "not measured" in line for line in lines)
+    assert lines[-1].endswith("PASS")

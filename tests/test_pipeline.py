@@ -1,0 +1,86 @@
+"""The whole build: every stage's output lands; rebuilds touch only what changed; errors keep the old site."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from sitrep.config import load_config
+from sitrep.errors import ContentError
+from sitrep.pipeline import OUTPUT_STAGES, build
+from tests.conftest import CONFIG
+
+
+def snapshot(site: Path) -> dict[str, tuple[str, int]]:
+    return {str(p.relative_to(site)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in site.rglob("*") if p.is_file()}
+
+
+def test_build_reports_every_stage_time(built_minimal: Path, minimal_copy: Path, tmp_path: Path) -> None:
+    result = build(minimal_copy, tmp_path / "site", load_config(CONFIG))
+    for stage in ("load", "validate", "index", *OUTPUT_STAGES, "write", "total"):
+        assert result.timings[stage] >= 0, stage
+    assert result.report.total == len(snapshot(built_minimal))
+
+
+@pytest.mark.parametrize("path", [
+    "index.html", "events/2019-04-13-aleppo-western-checkpoints-attack/index.html", "regions/sy-hl/index.html",
+    "actors/islamic-state/index.html", "sources/sohr/index.html", "timeline/2019/04/index.html",
+    "map/index.html", "search/index.html", "about/index.html", "methodology/index.html",
+    "data/events.csv", "data/events.json", "data/events.geojson", "feeds/atom.xml", "sitemap.xml",
+    "robots.txt", "pagefind/pagefind.js", "briefings/2019-04-week-15/index.html",
+    "briefings/2019-04-week-15.md", "briefings/2019-04-week-15.pdf",
+])
+def test_every_stage_writes_its_files(built_minimal: Path, path: str) -> None:
+    assert (built_minimal / path).is_file(), path
+    assert (built_minimal / path).stat().st_size > 0
+
+
+def test_noop_rebuild_rewrites_nothing(minimal_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(CONFIG))
+    before = snapshot(out)
+    result = build(minimal_copy, out, load_config(CONFIG))
+    assert result.report.written == ()
+    assert snapshot(out) == before  # same bytes and same mtimes
+
+
+def test_editing_one_event_rewrites_only_pages_that_show_it(minimal_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(CONFIG))
+    before = snapshot(out)
+    event = next(minimal_copy.glob("events/**/2019-04-13-aleppo-*.yaml"))
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Updated: ", 1),
+                     encoding="utf-8")
+    result = build(minimal_copy, out, load_config(CONFIG))
+    written = set(result.report.written)
+    assert f"events/{event.stem}/index.html" in written
+    assert "sources/sohr/index.html" not in written or "Updated" in (out / "sources/sohr/index.html").read_text()
+    assert len(written) < len(before) / 2
+    unchanged = {p for p in before if p not in written and p in snapshot(out)}
+    assert all(snapshot(out)[p] == before[p] for p in unchanged)
+
+
+def test_content_errors_leave_the_previous_site_untouched(minimal_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(CONFIG))
+    before = snapshot(out)
+    (minimal_copy / "actors" / "broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        build(minimal_copy, out, load_config(CONFIG))
+    assert "broken.yaml:2:1: error: invalid YAML" in err.value.format_message()
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_strict_fails_on_warnings(minimal_copy: Path, tmp_path: Path) -> None:
+    event = next(minimal_copy.glob("events/**/2019-04-13-aleppo-*.yaml"))
+    text = event.read_text(encoding="utf-8")
+    event.write_text(text.replace("lat: 36.2012", "lat: 33.0", 1), encoding="utf-8")
+    assert "lat: 33.0" in event.read_text(encoding="utf-8")
+    result = build(minimal_copy, tmp_path / "site", load_config(CONFIG))
+    assert any("lies outside region" in w.message for w in result.warnings)
+    with pytest.raises(ContentError):
+        build(minimal_copy, tmp_path / "site2", load_config(CONFIG), strict=True)

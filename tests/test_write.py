@@ -1,0 +1,200 @@
+"""Writer: safe paths, atomic swaps, only changed files touched, collisions refused, foreign folders kept."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitrep.write import MARKER, MAX_NAME, OutputFile, WriteError, build_lock, check_path, write_site
+
+
+def files(paths: dict[str, str] | None = None, **named: str) -> list[OutputFile]:
+    """OutputFiles from a {path: text} dict and keyword arguments ('__' in a name stands for '/')."""
+    named = {k.replace("__", "/"): v for k, v in named.items()}
+    return [OutputFile(k, v.encode()) for k, v in {**(paths or {}), **named}.items()]
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Return {relative path: sha256} of every file under root (the marker included)."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def leftovers(out: Path) -> list[str]:
+    """Return staging or aside folders the writer left beside `out`."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
+                  and not p.name.endswith(".lock"))
+
+
+@pytest.mark.parametrize("path", [
+    "index.html", "events/2019-04-13-x/index.html", "data/events.csv", "feeds/regions/sy-hl.xml",
+    "static/css/site.css", "a" * MAX_NAME, ".well-known/security.txt", "console/index.html",
+])
+def test_check_path_accepts_site_paths(path: str) -> None:
+    """Ordinary relative POSIX paths pass unchanged."""
+    assert check_path(path) == path
+
+
+@pytest.mark.parametrize("path", [
+    "", "/etc/passwd", "../outside", "events/../../outside", "a//b", "./a", "a/./b", "a/", "a\\..\\b",
+    "a\x00b", "events/x\n/index.html", "events/\x1b[31m/index.html", "con", "CON.html", "nul/index.html",
+    "events/aux/index.html", "com1.txt", "LPT9", "a" * (MAX_NAME + 1), "é" * (MAX_NAME // 2 + 1),
+])
+def test_check_path_refuses_escapes_and_reserved_names(path: str) -> None:
+    """Absolute, parent, empty, backslash, control-character, reserved and over-long paths are refused."""
+    with pytest.raises(WriteError, match="unsafe output path"):
+        check_path(path)
+
+
+def test_first_build_writes_everything_and_the_marker(tmp_path: Path) -> None:
+    """A first build writes every file, plus the marker that lets later builds replace the folder."""
+    out = tmp_path / "site"
+    report = write_site(files({"index.html": "home", "events/a/index.html": "a"}), out)
+    assert sorted(report.written) == ["events/a/index.html", "index.html"]
+    assert (out / "events/a/index.html").read_text() == "a"
+    assert (out / MARKER).is_file()
+    assert leftovers(out) == []
+
+
+def test_unchanged_files_keep_inode_and_mtime(tmp_path: Path) -> None:
+    """A rebuild with the same bytes touches nothing: same inode and mtime, so rsync sees no change."""
+    out = tmp_path / "site"
+    write_site(files(a="1", b__c="2"), out)
+    before = {p: ((out / p).stat().st_ino, (out / p).stat().st_mtime_ns) for p in ("a", "b/c")}
+    report = write_site(files(a="1", b__c="2"), out)
+    assert report.written == () and report.unchanged == 2 and report.removed == 0
+    assert {p: ((out / p).stat().st_ino, (out / p).stat().st_mtime_ns) for p in before} == before
+
+
+def test_changed_file_never_writes_through_the_old_sites_inode(tmp_path: Path) -> None:
+    """Staging hard-links the old site; a changed file must replace the link, not write into it."""
+    out = tmp_path / "site"
+    write_site(files(a="old"), out)
+    keep = tmp_path / "keep"
+    os.link(out / "a", keep)  # holds the old inode, as a web server mid-read would
+    write_site(files(a="new"), out)
+    assert (out / "a").read_text() == "new"
+    assert keep.read_text() == "old"
+
+
+def test_stale_files_and_empty_folders_are_removed(tmp_path: Path) -> None:
+    """Files no build produces any more go, and so do folders left empty."""
+    out = tmp_path / "site"
+    write_site(files(a="1", old__deep__x="2", keep__y="3"), out)
+    report = write_site(files(a="1", keep__y="3"), out)
+    assert report.removed == 1
+    assert not (out / "old").exists()
+    assert set(snapshot(out)) == {"a", "keep/y", MARKER}
+
+
+@pytest.mark.parametrize("outputs, message", [
+    (files(a="1") + files(a="2"), "two outputs map to the same file 'a'"),
+    (files({"events/A/index.html": "1", "events/a/index.html": "2"}), "differ only in case"),
+    (files(a="1", a__b="2"), "is both a file and a folder"),
+    (files(a__b="1", a="2"), "is both a file and a folder"),
+    ([*files(ok="1"), OutputFile("../escape", b"x")], "unsafe output path"),
+])
+def test_colliding_or_unsafe_outputs_fail_and_keep_the_old_site(tmp_path: Path, outputs: list[OutputFile],
+                                                                  message: str) -> None:
+    """Two outputs on one file (or on one file after case folding) fail the build; the old site stays."""
+    out = tmp_path / "site"
+    write_site(files({"index.html": "v1"}, a__x="v1"), out)
+    before = snapshot(out)
+    with pytest.raises(WriteError, match=message):
+        write_site(outputs, out)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+    assert not (tmp_path / "escape").exists()
+
+
+def test_file_and_folder_may_swap_between_builds(tmp_path: Path) -> None:
+    """An old file where a folder must go (and the reverse) is replaced, not a crash."""
+    out = tmp_path / "site"
+    write_site(files(a="file", b__x="in folder", b__y__z="deeper"), out)
+    write_site(files({"a/index.html": "now a folder"}, b="now a file"), out)
+    assert set(snapshot(out)) == {"a/index.html", "b", MARKER}
+    assert (out / "b").read_text() == "now a file"
+
+
+def test_failing_stage_leaves_old_site_and_no_staging(tmp_path: Path) -> None:
+    """An exception while files are produced aborts the build; the old site is byte-identical."""
+    out = tmp_path / "site"
+    write_site(files({"index.html": "v1"}, a="v1"), out)
+    before = snapshot(out)
+
+    def broken() -> Iterator[OutputFile]:
+        yield OutputFile("index.html", b"v2")
+        yield OutputFile("new", b"v2")
+        raise RuntimeError("template exploded")
+
+    with pytest.raises(RuntimeError, match="template exploded"):
+        write_site(broken(), out)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_leftovers_of_a_killed_build_are_cleared(tmp_path: Path) -> None:
+    """Staging folders of a killed build are removed by the next; a site moved aside is restored first."""
+    out = tmp_path / "site"
+    write_site(files(a="1"), out)
+    (tmp_path / ".site.staging-99999/half").mkdir(parents=True)
+    write_site(files(a="2"), out)
+    assert leftovers(out) == [] and (out / "a").read_text() == "2"
+    os.rename(out, tmp_path / ".site.old")  # as if killed inside a non-atomic swap
+    write_site(files(a="3"), out)
+    assert leftovers(out) == [] and (out / "a").read_text() == "3"
+
+
+def test_lock_held_by_another_build(tmp_path: Path) -> None:
+    """While one build holds the lock, another fails at once with a clear message and changes nothing."""
+    out = tmp_path / "site"
+    write_site(files(a="1"), out)
+    before = snapshot(out)
+    with build_lock(out), pytest.raises(WriteError, match="another build is writing"):
+        write_site(files(a="2"), out)
+    assert snapshot(out) == before
+    write_site(files(a="2"), out)  # the lock is released afterwards
+    assert (out / "a").read_text() == "2"
+
+
+@pytest.mark.parametrize("target", ["home", "project"])
+def test_foreign_folder_is_never_replaced(tmp_path: Path, target: str) -> None:
+    """`--out ~` or `--out .` must not wipe a folder of other files: without the marker it is refused."""
+    out = tmp_path / target
+    (out / "notes").mkdir(parents=True)
+    (out / "notes/precious.txt").write_text("do not lose me")
+    (out / "content.yaml").write_text("x: 1")
+    before = snapshot(out)
+    with pytest.raises(WriteError, match="not empty and no sitrep build wrote it"):
+        write_site(files({"index.html": "site"}), out)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_empty_folder_and_file_in_the_way(tmp_path: Path) -> None:
+    """An existing empty folder is fine to build into; a file named like the output is refused."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_site(files(a="1"), empty)
+    assert (empty / "a").read_text() == "1"
+    afile = tmp_path / "afile"
+    afile.write_text("keep")
+    with pytest.raises(WriteError, match="is not a folder"):
+        write_site(files(a="1"), afile)
+    assert afile.read_text() == "keep"
+
+
+def test_dotdot_and_symlinked_output_folders(tmp_path: Path) -> None:
+    """'x/../site' writes to site; a link to a folder builds into that folder and the link survives."""
+    (tmp_path / "x").mkdir()
+    write_site(files(a="1"), tmp_path / "x" / ".." / "site")
+    assert (tmp_path / "site/a").read_text() == "1"
+    assert not (tmp_path / "x/.site.lock").exists()
+    (tmp_path / "link").symlink_to(tmp_path / "site")
+    write_site(files(a="2"), tmp_path / "link")
+    assert (tmp_path / "link").is_symlink()
+    assert (tmp_path / "site/a").read_text() == "2"
