@@ -7,6 +7,7 @@ computed sections. Rendering lives in briefing_render (HTML, Markdown) and brief
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,8 @@ from sitrep.render_text import period_text
 if TYPE_CHECKING:
     from sitrep.config import SiteConfig
     from sitrep.write import OutputFile
+
+log = logging.getLogger(__name__)
 
 Format = Literal["pdf", "md", "html"]
 
@@ -129,13 +132,22 @@ def make_adhoc(corpus: Corpus, scope: Scope, fmt: Format, config: SiteConfig | N
 def iter_files(corpus: Corpus, indexes: object, config: SiteConfig) -> Iterator[OutputFile]:
     """Yield each published briefing's page, Markdown and PDF, and the /briefings/ index page."""
     from sitrep import briefing_pdf, briefing_render
+    from sitrep.urls import output_path, url_for
     from sitrep.write import OutputFile
 
+    def path(*args: str) -> str:
+        return output_path(url_for(*args, config=config), config)
+
     reports = [build_report(corpus, Scope.of(b), b) for b in published_briefings(corpus)]
+    env = briefing_render.site_environment(config)
+    pdf_cache = briefing_pdf.PdfCache(briefing_pdf.cache_folder(config))
     for report in reports:
-        yield OutputFile(f"briefings/{report.id}/index.html",
-                         briefing_render.render_page(report, corpus, config).encode())
-        yield OutputFile(f"briefings/{report.id}.md",
+        yield OutputFile(path("briefing", report.id),
+                         briefing_render.render_page(report, corpus, config, env).encode())
+        yield OutputFile(path("briefing_file", report.id, "md"),
                          briefing_render.render_markdown(report, corpus, config).encode())
-        yield OutputFile(f"briefings/{report.id}.pdf", briefing_pdf.render_pdf(report, corpus, config))
-    yield OutputFile("briefings/index.html", briefing_render.render_index(reports, corpus, config).encode())
+        yield OutputFile(path("briefing_file", report.id, "pdf"),
+                         briefing_pdf.render_pdf(report, corpus, config, pdf_cache))
+    yield OutputFile(path("briefings"), briefing_render.render_index(reports, config, env).encode())
+    pdf_cache.prune()
+    log.info("briefings: %d, PDFs from cache: %d", len(reports), pdf_cache.hits)

@@ -23,11 +23,10 @@ from sitrep.briefing_check import CITATION_RE
 from sitrep.briefing_figures import Bucket
 from sitrep.config import SiteConfig
 from sitrep.model import Corpus, Event
+from sitrep.render import make_environment, templates_dir
+from sitrep.render_context import Chart, Meta
 from sitrep.render_text import date_text, deaths, number, period_text, short_day, toll
 from sitrep.svgmap import render_map
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
 
 # ---- text helpers -----------------------------------------------------------------------------
 
@@ -140,8 +139,8 @@ def narrative_markdown(report: Report, config: SiteConfig) -> str:
 # ---- templates --------------------------------------------------------------------------------
 
 @cache
-def _env(autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
+def _env(autoescape: bool, templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=autoescape,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     add_helpers(env)
@@ -199,12 +198,52 @@ def _site_root(config: SiteConfig) -> str:
 def render_pdf_html(report: Report, corpus: Corpus, config: SiteConfig) -> str:
     """Return the self-contained HTML WeasyPrint turns into the PDF (print CSS inlined)."""
     narrative = narrative_html(report, corpus, lambda _id, n: f"#ev-{n}") if report.body else Markup()
-    return _env(True).get_template("pdf/briefing.html").render(
+    return _env(True, templates_dir(config)).get_template("pdf/briefing.html").render(
         **_context(report, corpus, config, _site_root(config)), **_sections(report, corpus),
         narrative=narrative)
 
 
 def render_markdown(report: Report, corpus: Corpus, config: SiteConfig) -> str:
     """Return the briefing as Markdown: narrative, key figures, the per-day table, events, sources."""
-    return _env(False).get_template("briefing.md.j2").render(
+    return _env(False, templates_dir(config)).get_template("briefing.md.j2").render(
         **_context(report, corpus, config, _site_root(config)), narrative=narrative_markdown(report, config))
+
+
+# ---- the site's pages -------------------------------------------------------------------------
+
+def site_environment(config: SiteConfig) -> jinja2.Environment:
+    """Return the site's Jinja environment (base layout, filters) with the briefing helpers added."""
+    env = make_environment(config)
+    add_helpers(env)
+    return env
+
+
+def _chart_data(report: Report) -> Chart:
+    days = tuple((b.start, b.events, b.low, b.high) for b in report.figures.series)
+    per = "day" if report.figures.bucket_days == 1 else f"{report.figures.bucket_days} days"
+    return Chart(series_chart(report.figures.series), f"Events and fatalities per {per}, "
+                 f"{period_text(report.scope.period_from, report.scope.period_to)}", days=days)
+
+
+def render_page(report: Report, corpus: Corpus, config: SiteConfig,
+                env: jinja2.Environment | None = None) -> str:
+    """Return a curated briefing's web page, in the site's layout."""
+    env = env or site_environment(config)
+    url = urls.url_for("briefing", report.id, config=config)
+    home, index = urls.url_for("home", config=config), urls.url_for("briefings", config=config)
+    description = markup.to_text(report.briefing.summary, 200) if report.briefing else ""
+    meta = Meta(report.title, url, description, (("Home", home), ("Briefings", index)), "briefings")
+    narrative = narrative_html(report, corpus, lambda event_id, _n: event_href(event_id, config))
+    return env.get_template("briefing.html").render(
+        **_context(report, corpus, config, ""), **_sections(report, corpus), meta=meta,
+        narrative=narrative if report.body else Markup(), chart_data=_chart_data(report))
+
+
+def render_index(reports: Sequence[Report], config: SiteConfig, env: jinja2.Environment | None = None) -> str:
+    """Return the /briefings/ page: every published briefing, newest period first."""
+    env = env or site_environment(config)
+    meta = Meta("Briefings", urls.url_for("briefings", config=config),
+                "Analysts' briefings on a period, region or actor, each with figures computed from the "
+                "event record, a map, and the events it rests on.",
+                (("Home", urls.url_for("home", config=config)),), "briefings")
+    return env.get_template("briefings.html").render(meta=meta, reports=reports)

@@ -28,8 +28,14 @@ def common_options(fn: F) -> F:
     return fn
 
 
+_NOISY_LIBRARIES = ("weasyprint", "fontTools", "markdown", "MARKDOWN", "mkdocs", "PIL", "asyncio")
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
+    # Libraries log their own progress at INFO; an editor only needs sitrep's summary and problems.
+    for name in _NOISY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class _Group(click.Group):

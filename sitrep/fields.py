@@ -19,7 +19,17 @@ SAFE_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?\Z")  # \Z: "$" also matches before a final newline
 _RAW_HTML = re.compile(r"<(?!https?://|mailto:)[A-Za-z!/?]|&#|&[a-zA-Z]+;")
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S+)", re.M)
+# Control characters (tab and line breaks aside), lone surrogates and non-characters: YAML escapes such
+# as "\0" or "\ud800" produce them, and XML feeds, UTF-8 files and terminals cannot carry them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_HINT = "remove it: it is invisible, and feeds and exports cannot hold it"
 _SAFE_LINK = re.compile(r"^(https?://|mailto:|/|#|\.{0,2}/|[A-Za-z0-9_-]+(?:/|\.|#|$))", re.I)
+
+
+def control_char(value: str) -> str | None:
+    """Return 'U+XXXX' for the first character of `value` no output format can carry, else None."""
+    bad = _CONTROL.search(value)
+    return f"U+{ord(bad.group()):04X}" if bad else None
 
 
 def typename(value: Any) -> str:
@@ -41,6 +51,11 @@ def typename(value: Any) -> str:
     return type(value).__name__
 
 
+MAX_PROBLEMS_PER_FILE = 50
+"""Problems beyond this many in one file are counted, not listed: a file of junk (up to 1 MiB of
+unknown keys) must not take minutes or bury every other file's messages."""
+
+
 class Reader:
     """Reads fields out of one document, appending problems to a shared list."""
 
@@ -48,14 +63,23 @@ class Reader:
         self.doc = doc
         self.problems = problems
         self.failed = False
+        self.reported = 0
+
+    @property
+    def suppressed(self) -> int:
+        """How many problems were counted but not listed (see MAX_PROBLEMS_PER_FILE)."""
+        return max(0, self.reported - MAX_PROBLEMS_PER_FILE)
 
     def report(self, at: KeyPath, message: str, hint: str = "", *, key: bool = False,
                severity: Severity = "error") -> None:
         """Record a problem at the value (or key) found at key path `at`."""
-        line, col = locate(self.doc.path, at, key)
-        self.problems.append(Problem(self.doc.path, line, col, message, hint, severity))
         if severity == "error":
             self.failed = True
+        self.reported += 1
+        if self.reported > MAX_PROBLEMS_PER_FILE:
+            return
+        line, col = locate(self.doc.path, at, key)
+        self.problems.append(Problem(self.doc.path, line, col, message, hint, severity))
 
     def mapping(self, value: Any, at: KeyPath, what: str) -> dict[str, Any] | None:
         if isinstance(value, dict):
@@ -69,7 +93,8 @@ class Reader:
         for k in m:
             if isinstance(k, str) and k in allowed:
                 continue
-            close = difflib.get_close_matches(str(k), list(allowed), n=1)
+            close = (difflib.get_close_matches(str(k)[:200], list(allowed), n=1)
+                     if self.reported < MAX_PROBLEMS_PER_FILE else None)  # difflib is slow; skip unseen
             hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(allowed))}"
             self.report((*at, str(k)), f"unknown field '{k}' in {what}", hint, key=True)
 
@@ -89,6 +114,10 @@ class Reader:
                         "write it as plain text (quote it if it contains ': ' or starts with a symbol)")
             return None
         value = str(value).strip()
+        if bad := _CONTROL.search(value):
+            self.report((*at, key), f"'{key}' contains the control character U+{ord(bad.group()):04X}",
+                        _CONTROL_HINT)
+            return None
         if required and not value:
             self.report((*at, key), f"'{key}' is empty", hint or f"write the {key}")
             return None
@@ -193,6 +222,8 @@ class Reader:
         for where, item in self.items(m, at, key):
             if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(item).strip():
                 self.report(where, f"items of '{key}' must be text, got {typename(item)}", "write text items")
+            elif bad := control_char(str(item)):
+                self.report(where, f"an item of '{key}' contains the control character {bad}", _CONTROL_HINT)
             elif slug and not SLUG.match(str(item)):
                 self.report(where, f"{item!r} in '{key}' is not a valid id",
                             "use lowercase letters, digits and hyphens, e.g. checkpoint-attack")
@@ -216,6 +247,11 @@ class Reader:
     def check_markdown(self, value: str, at: KeyPath, key: str, line_base: int | None = None) -> str | None:
         """Return the Markdown if it has no raw HTML and no unsafe link targets, else report it."""
         ok = True
+        if bad := _CONTROL.search(value):
+            self._report_in_text(at, value, bad.start(), line_base,
+                                 f"'{key}' contains the control character U+{ord(bad.group()):04X}",
+                                 _CONTROL_HINT)
+            ok = False
         if match := _RAW_HTML.search(value):
             snippet = value[match.start():match.start() + 20]
             self._report_in_text(at, value, match.start(), line_base,

@@ -310,10 +310,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> _Lo
     if exc.problem and exc.context and exc.problem.startswith("but "):
         message = f"invalid YAML: {exc.context}, {exc.problem}"
     elif exc.problem and exc.context and start is not None and start.line != mark.line:
+        # The problem is often found far from its cause (an unclosed quote at the end of the file)
         message += (f", {exc.context} that starts at line {start.line + 1 + line_offset}, "
                     f"column {start.column + 1}")
-        if mark.line >= len(lines):  # the end of the file says nothing; the opening quote or bracket does
-            mark = start
     return _LoadError(message, hint, mark.line + 1 + line_offset, mark.column + 1)
 
 

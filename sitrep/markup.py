@@ -138,13 +138,17 @@ def to_html(text: str | None, *, cite: Cite | None = None, heading_shift: int = 
     return Markup(sanitise(renderer.convert(text, cite)))
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_to_text(fragment: str, limit: int | None = None) -> str:
+    """Return sanitised HTML (from to_html) as one line of plain text, cut at a word to `limit` chars."""
+    plain = " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+    if limit is not None and len(plain) > limit:
+        plain = plain[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    return plain
+
+
 def to_text(text: str | None, limit: int | None = None) -> str:
     """Return Markdown `text` as one line of plain text, cut at a word boundary to `limit` chars."""
-    if not text:
-        return ""
-    plain = html.unescape(nh3.clean(str(to_html(text)), tags=set()))
-    plain = " ".join(plain.split())
-    if limit is not None and len(plain) > limit:
-        cut = plain[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
-        plain = cut + "…"
-    return plain
+    return html_to_text(str(to_html(text)), limit) if text else ""

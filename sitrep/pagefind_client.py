@@ -140,7 +140,7 @@ class PagefindService:
         if version != PAGEFIND_VERSION:
             log.warning("pagefind %s found; this client was tested with %s", version, PAGEFIND_VERSION)
         # stderr goes to a file, not a pipe nobody reads, so a chatty service can never block on it.
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close(), with the process)
         self._proc = subprocess.Popen([str(self._binary), "--service"], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=self._stderr, cwd=tempfile.gettempdir())
         assert self._proc.stdout is not None
@@ -200,6 +200,17 @@ class PagefindService:
         answer = self.request({"type": "WriteFiles", "index_id": index_id,
                                "output_path": os.fspath(output_path.absolute())})
         return Path(answer["output_path"])
+
+    def peak_memory_mb(self) -> float | None:
+        """Return the service's peak resident memory so far (Linux /proc), or None where unknown."""
+        try:
+            with open(f"/proc/{self._running().pid}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except (OSError, ValueError):
+            pass
+        return None
 
     def request(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Send one request and return its response payload; raise PagefindError on an error answer."""

@@ -111,7 +111,8 @@ def static_files() -> Iterator[OutputFile]:
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
     """Yield every generated page, the map's JSON and the static assets."""
     env = make_environment(config)
-    site = render_pages.Site(corpus, indexes, config, MapMaker(corpus.shapes, corpus.regions))
+    maps = MapMaker(corpus.shapes, corpus.regions, lambda r: url_for("region_base_map", r, config=config))
+    site = render_pages.Site(corpus, indexes, config, maps)
     for builder in BUILDERS:
         for template, context in builder(site):
             meta = getattr(context, "meta", None) or context.listing.meta  # type: ignore[attr-defined]
@@ -119,4 +120,6 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
             yield OutputFile(output_path(meta.url, config), html.encode("utf-8"))
     for url, data in render_archive.map_data(site):
         yield OutputFile(output_path(url, config), data)
+    for region_id, svg in maps.base_files():
+        yield OutputFile(output_path(url_for("region_base_map", region_id, config=config), config), svg)
     yield from static_files()

@@ -95,6 +95,7 @@ class FigureView:
 class EventContext:
     meta: Meta
     event: Event
+    summary_html: Markup
     region: Region | None
     actors: tuple[tuple[str, tuple[Actor, ...]], ...]
     """(role, actors) in the order perpetrator, target, associated; claimants are in `claims`."""

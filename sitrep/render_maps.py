@@ -8,7 +8,7 @@ times, not 100k times. Only presentation attributes are used (the CSP forbids st
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -25,6 +25,8 @@ class _Base:
     bbox: BBox
     proj: Projection
     svg: str
+    region: str | None = None
+    """Set on cached bases: the region whose base-layer file the page can point at."""
 
 
 def _ring(ring: Sequence[tuple[float, float]], proj: Projection) -> str:
@@ -46,12 +48,24 @@ def _inside(bbox: BBox, lon: float, lat: float) -> bool:
 
 
 class MapMaker:
-    """Draw locator and region maps over `shapes`, caching each region's base layer."""
+    """Draw locator and region maps over `shapes`, caching each region's base layer.
 
-    def __init__(self, shapes: Mapping[str, Shape], regions: Mapping[str, Region]) -> None:
+    A region's base layer is written once as its own file (`base_url(region id)`) and pages draw
+    their dots over it with an SVG <image>: 100k event pages then do not each repeat the outlines."""
+
+    def __init__(self, shapes: Mapping[str, Shape], regions: Mapping[str, Region],
+                 base_url: Callable[[str], str] | None = None) -> None:
         self.shapes = shapes
         self.regions = regions
+        self.base_url = base_url
         self._bases: dict[str, _Base] = {}
+
+    def base_files(self) -> Iterator[tuple[str, bytes]]:
+        """Yield (region id, standalone SVG) for every cached base layer pages referred to."""
+        for sid, base in sorted(self._bases.items()):
+            h = f"{base.proj.height:.0f}"
+            yield sid, (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h}" width="{WIDTH}" '
+                        f'height="{h}">{base.svg}</svg>').encode()
 
     def _draw_base(self, focus: str, bbox: BBox) -> _Base:
         proj = fit_projection(bbox, WIDTH, MAX_HEIGHT)
@@ -71,7 +85,8 @@ class MapMaker:
         if cached is None and focus in self.shapes:
             bbox = map_bbox(self.shapes, [focus], [])
             if bbox is not None:
-                cached = self._bases[focus] = self._draw_base(focus, bbox)
+                drawn = self._draw_base(focus, bbox)
+                cached = self._bases[focus] = _Base(drawn.bbox, drawn.proj, drawn.svg, focus)
         if cached is not None and all(_inside(cached.bbox, lon, lat) for lon, lat in points):
             return cached
         # A point outside the region's frame (allowed, with a validation warning): frame it too.
@@ -80,9 +95,14 @@ class MapMaker:
 
     def _svg(self, base: _Base, dots: str, label: str, cls: str) -> Markup:
         h = f"{base.proj.height:.0f}"
+        if base.region is not None and self.base_url is not None:
+            layer = (f'<image href="{escape(self.base_url(base.region))}" x="0" y="0" width="{WIDTH}" '
+                     f'height="{h}"/>')
+        else:
+            layer = base.svg
         return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" viewBox="0 0 {WIDTH} {h}" '
                       f'width="{WIDTH}" height="{h}" role="img" aria-label="{escape(label)}">'
-                      f"<title>{escape(label)}</title>{base.svg}{dots}</svg>")
+                      f"<title>{escape(label)}</title>{layer}{dots}</svg>")
 
     def event_map(self, event: Event) -> Markup:
         """Return a locator map of one event in its region (the region alone if it has no point)."""

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sitrep import charts
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes, MonthPoint, Summary, event_actor_roles
-from sitrep.markup import to_text
+from sitrep.markup import html_to_text, to_html
 from sitrep.model import Actor, Corpus, Event
 from sitrep.render_context import (
     ActorContext,
@@ -140,9 +140,11 @@ def event_context(site: Site, event: Event) -> EventContext:
     region = corpus.regions.get(event.region)
     crumbs = site.crumbs(("Regions", site.url("regions")),
                          (site.region_name(event.region), site.url("region", event.region)))
+    summary_html = to_html(event.summary)
     return EventContext(
-        meta=Meta(event.title, site.url(event), _description(event, site), crumbs, "regions"),
-        event=event, region=region, actors=_actors_by_role(site, event), claims=claims, sources=views,
+        meta=Meta(event.title, site.url(event), _description(event, site, summary_html), crumbs, "regions"),
+        event=event, summary_html=summary_html, region=region, actors=_actors_by_role(site, event),
+        claims=claims, sources=views,
         backing=MappingProxyType(backing), tolls=tolls, range_svg=range_svg, figures=figures,
         successor=corpus.events_by_id.get(ix.successors[event.id]) if event.id in ix.successors else None,
         predecessors=tuple(corpus.events_by_id[i] for i in ix.predecessors.get(event.id, ())),
@@ -152,10 +154,10 @@ def event_context(site: Site, event: Event) -> EventContext:
     )
 
 
-def _description(event: Event, site: Site) -> str:
+def _description(event: Event, site: Site, summary_html: str) -> str:
     toll = f"; fatalities: {deaths(event.fatalities)}" if event.fatalities else ""
     return (f"{event.event_type}, {date_text(event.date)}, {site.region_name(event.region)}{toll}. "
-            f"{to_text(event.summary, 160)}")
+            f"{html_to_text(summary_html, 160)}")
 
 
 def event_pages(site: Site) -> Iterator[Rendered]:

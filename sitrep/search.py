@@ -7,13 +7,16 @@ measured in bench/bench_search.py against running the pagefind CLI over the writ
 
 What a record carries (the browser side, static/search.js, relies on these names):
 
-- content: the words that find it. An event's content holds its actors' aliases and native names and
-  its region's alternative names, so "Daesh" finds Islamic State's events and "Halab" Aleppo's.
+- content: the words that find it, and that Pagefind cuts the result's excerpt from. Actors' and
+  regions' records hold all their names (aliases, native names, alternative names).
+- meta: title, kind, date, place, type, fatalities ("9–13"), status (when not published), url, and
+  for events `names`: the names of its region and actors with all their aliases. Pagefind 1.5
+  searches meta fields too, so "Daesh" finds Islamic State's events and "Halab" Aleppo's, while the
+  excerpt still comes from the summary rather than from a list of names.
 - filters: kind (Event, Actor, Region, Source, Briefing) and, for events, region, actor (every actor
   in any role, claimants included), type, sub_type, assessment, year and month ("01".."12").
   Values are names, not ids, so a shared URL reads `?region=Aleppo&actor=Islamic+State`.
 - sort: date (ISO start date) on events and briefings; sorting by date lists only those.
-- meta: title, kind, date, place, type, fatalities ("9–13"), status (when not published), url.
 
 Record URLs are relative to the site root ("/events/<id>/"): pagefind.js prefixes the folder it is
 served from, so the same index works for a site at a domain's root or under a sub-path.
@@ -34,6 +37,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes, event_actor_roles
 from sitrep.model import Actor, Briefing, Corpus, Event, Region, Source
 from sitrep.pagefind_client import PagefindService, Record
+from sitrep.pagefind_files import is_unstable, stabilise
 from sitrep.render_text import date_text, deaths, period_text
 from sitrep.urls import output_path, url_for
 from sitrep.write import OutputFile
@@ -65,32 +69,45 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
 
 # --- the index --------------------------------------------------------------------------------------
 
-def index_files(records: Iterable[Record], language: str = "en") -> Iterator[OutputFile]:
+def index_files(records: Iterable[Record], language: str = "en",
+                stats: dict[str, float] | None = None) -> Iterator[OutputFile]:
     """Yield the Pagefind bundle for `records` as OutputFiles under BUNDLE_DIR/.
 
     The service writes the bundle into a private temp folder and the files are streamed from there,
     so memory stays flat however large the index (GetFiles would return it as one base64 message).
+    `stats`, when given, receives records, add_s, write_s and service_peak_mb (for bench/).
     """
+    stats = {} if stats is None else stats
     tmp = Path(tempfile.mkdtemp(prefix="sitrep-pagefind-"))
     try:
         started = time.perf_counter()
         with PagefindService() as service:
             index = service.new_index({"force_language": language})
-            count = service.add_records(index, records)
+            stats["records"] = service.add_records(index, records)
             added = time.perf_counter()
             bundle = service.write_files(index, tmp / BUNDLE_DIR)
+            stats["service_peak_mb"] = service.peak_memory_mb() or 0.0
+        stats["add_s"], stats["write_s"] = added - started, time.perf_counter() - added
         log.info("search: %d records indexed in %.1f s, bundle written in %.1f s",
-                 count, added - started, time.perf_counter() - added)
+                 stats["records"], stats["add_s"], stats["write_s"])
         yield from _bundle_files(bundle)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _bundle_files(bundle: Path) -> Iterator[OutputFile]:
+    """Yield the bundle's files, the few that pagefind writes differently on each run put in order."""
+    unstable: dict[str, bytes] = {}
     for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
         rel = path.relative_to(bundle).as_posix()
-        if not rel.startswith(_UNUSED):
+        if rel.startswith(_UNUSED):
+            continue
+        if is_unstable(rel):
+            unstable[rel] = path.read_bytes()
+        else:
             yield OutputFile(f"{BUNDLE_DIR}/{rel}", path.read_bytes())
+    for rel, data in sorted(stabilise(unstable).items()):
+        yield OutputFile(f"{BUNDLE_DIR}/{rel}", data)
 
 
 def iter_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
@@ -115,8 +132,9 @@ def event_record(event: Event, corpus: Corpus, language: str = "en") -> Record:
     actors = [corpus.actors[a] for a in sorted(event_actor_roles(event)) if a in corpus.actors]
     sources = [corpus.sources[s.source] for s in event.sources if s.source in corpus.sources]
     loc = event.location
-    words = [event.title, plain(event.summary), loc.place, loc.admin2, *_region_names(region),
-             *(n for a in actors for n in _actor_names(a)), event.event_type, event.sub_event_type,
+    # The title is a meta field, which Pagefind searches and weighs on its own; repeating it here
+    # would only push the summary out of the excerpt.
+    words = [plain(event.summary), loc.place, loc.admin2, event.event_type, event.sub_event_type,
              *(s.name for s in sources), *(t.replace("-", " ") for t in event.tags)]
     if event.status != "published":
         words.append(event.status)
@@ -124,7 +142,8 @@ def event_record(event: Event, corpus: Corpus, language: str = "en") -> Record:
     meta = {"title": event.title, "kind": "Event", "date": date_text(event.date),
             "place": ", ".join(p for p in (loc.place, region.name if region else loc.region) if p),
             "type": f"{event.event_type}: {event.sub_event_type}", "fatalities": deaths(event.fatalities),
-            "assessment": event.assessment, "url": url_for(event)}
+            "assessment": event.assessment, "url": url_for(event),
+            "names": "; ".join([*_region_names(region), *(n for a in actors for n in _actor_names(a))])}
     if event.status != "published":
         meta["status"] = event.status
     filters = {"kind": ["Event"], "region": [region.name if region else loc.region],

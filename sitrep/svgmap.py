@@ -138,7 +138,7 @@ def _labels_svg(shapes: Mapping[str, Shape], labels: Mapping[str, str], proj: Pr
         x, y = proj(*centroid(shapes[sid]))
         # A white halo drawn as a separate text under the label: paint-order is not supported by
         # every renderer (WeasyPrint draws the stroke over the fill).
-        common = f'x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="9"'
+        common = f'x="{x:.1f}" y="{y + 13:.1f}" text-anchor="middle" font-size="9"'  # below a centred dot
         out.append(f'<text {common} fill="#ffffff" stroke="#ffffff" stroke-width="2.4" '
                    f'stroke-linejoin="round" opacity="0.85">{escape(text)}</text>'
                    f'<text {common} fill="#4a4844">{escape(text)}</text>')
@@ -191,10 +191,13 @@ def render_map(shapes: Mapping[str, Shape], events: Sequence[Event], *, frame: S
     note = f"{unplaced} event(s) without coordinates are not shown." if unplaced else ""
     legend, legend_h = _legend_svg(types, proj.height, width, note)
     height = proj.height + legend_h
-    body = [*_shapes_svg(shapes, set(highlight), proj, bbox), *_labels_svg(shapes, labels or {}, proj),
-            *_dots_svg(points, proj), *legend]
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="event-map" role="img" '
-            f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}" overflow="hidden" '
+    # The map area is a nested <svg>: it clips the shapes that reach beyond the frame (neighbours of
+    # the framed regions) without a clipPath id, which could clash with another map on the page.
+    area = [f'<svg x="0" y="0" width="{width}" height="{proj.height:.1f}" overflow="hidden">'
+            f'<rect width="{width}" height="{proj.height:.1f}" fill="#fbfbf9"/>',
+            *_shapes_svg(shapes, set(highlight), proj, bbox), *_labels_svg(shapes, labels or {}, proj),
+            *_dots_svg(points, proj), "</svg>"]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="region-map briefing-map" role="img" '
+            f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}" '
             f'font-family="{_FONT}" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-            f'<rect width="{width}" height="{proj.height:.0f}" fill="#fbfbf9"/>'
-            + "".join(body) + "</svg>")
+            + "".join(area) + "".join(legend) + "</svg>")

@@ -15,14 +15,14 @@ root, "/sitrep/" for https://example.org/sitrep/). Directory URLs end in "/" and
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 from sitrep.config import SiteConfig
 from sitrep.model import Actor, Briefing, Event, Region, Source
 
-_MODEL_KINDS: tuple[tuple[type, str], ...] = (
-    (Event, "event"), (Region, "region"), (Actor, "actor"), (Source, "source"), (Briefing, "briefing"),
-)
+_KIND_OF: dict[type, str] = {Event: "event", Region: "region", Actor: "actor", Source: "source",
+                             Briefing: "briefing"}
 # Kinds whose URL is a fixed path under the base.
 _FIXED: dict[str, str] = {
     "home": "",
@@ -53,10 +53,13 @@ _ONE_ID: dict[str, tuple[str, bool]] = {
 
 def base_path(config: SiteConfig | None) -> str:
     """Return the path part of `config.site_url`, always starting and ending with '/'."""
-    if config is None:
-        return "/"
-    path = urlsplit(config.site_url).path or "/"
-    path = "/" + path.strip("/") + "/"
+    return "/" if config is None else _base_of(config.site_url)
+
+
+@lru_cache(maxsize=16)
+def _base_of(site_url: str) -> str:
+    # Cached: url_for runs a few hundred times per page.
+    path = "/" + (urlsplit(site_url).path or "/").strip("/") + "/"
     return "/" if path == "//" else path
 
 
@@ -85,6 +88,8 @@ def _relative(kind: str, args: tuple[object, ...], page: int) -> str:
         return _paged(f"timeline/{int(args[0]):04d}/{int(args[1]):02d}/", page)
     if kind == "type" and len(args) == 1:
         return _paged(f"types/{type_slug(str(args[0]))}/", page)
+    if kind == "region_base_map" and len(args) == 1:  # a region's outline map, shared by its pages
+        return f"regions/{_seg(str(args[0]).lower())}/map.svg"
     if kind == "briefing_file" and len(args) == 2:  # (id, "pdf" | "md")
         return f"briefings/{_seg(args[0])}.{_seg(args[1])}"
     if kind in ("static", "data") and len(args) == 1:
@@ -97,9 +102,9 @@ def _relative(kind: str, args: tuple[object, ...], page: int) -> str:
 
 def url_for(target: object, *args: object, page: int = 1, config: SiteConfig | None = None) -> str:
     """Return the site-absolute URL of a model object, or of a kind plus its arguments."""
-    for cls, kind in _MODEL_KINDS:
-        if isinstance(target, cls):
-            return base_path(config) + _relative(kind, (target.id,), page)  # type: ignore[attr-defined]
+    kind = _KIND_OF.get(type(target))
+    if kind is not None:
+        return base_path(config) + _relative(kind, (target.id,), page)  # type: ignore[attr-defined]
     if not isinstance(target, str):
         raise TypeError(f"url_for: cannot make a URL for {type(target).__name__}")
     return base_path(config) + _relative(target, args, page)

@@ -16,6 +16,7 @@ from sitrep.fields import SLUG, Reader, typename
 from sitrep.load import ParseCache, RawDocument, load, locate
 from sitrep.model import Actor, Briefing, Corpus, Event, Pos, Region, Shape, Source
 from sitrep.validate_event import read_event
+from sitrep.write import RESERVED_NAMES
 
 REGION_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}\Z")
 _COUNTRY = re.compile(r"^[A-Z]{2}\Z")
@@ -84,7 +85,7 @@ def check(docs: Sequence[RawDocument]) -> Checked:
     )
     # Narrative checks compare quoted totals with events; with broken events they would only echo
     # those errors as "unknown event", so they wait until every event file is valid.
-    if len(events) == len(by_kind.get("events", [])):
+    if len(events) == sum(1 for d in docs if d.kind == "events"):  # files that did not even load count
         for briefing in briefings.values():
             problems.extend(check_briefing(briefing, corpus))
     has_errors = any(p.severity == "error" for p in problems)
@@ -121,6 +122,11 @@ def _read_all(docs: Iterable[RawDocument], problems: list[Problem],
             continue
         seen[folded] = doc
         obj = read(reader, doc)
+        if reader.suppressed:
+            problems.append(Problem(doc.path, 1, 1,
+                                    f"{reader.suppressed} more problem(s) in this file are not listed",
+                                    "fix the ones listed and run check again",
+                                    "error" if reader.failed else "warning"))
         if obj is not None and not reader.failed:
             out[doc.id] = obj
     return out
@@ -137,6 +143,10 @@ def _check_id(reader: Reader, doc: RawDocument, what: str) -> bool:
         expected = ("an ISO 3166-2 code such as SY-HL" if what == "region"
                     else "lowercase letters, digits and hyphens, at most 100 characters")
         reader.report((), f"file name '{doc.id}' is not a valid {what} id", f"rename the file to {expected}")
+        return False
+    if doc.id.lower() in RESERVED_NAMES:  # its page folder could not exist on Windows or be checked out there
+        reader.report((), f"file name '{doc.id}' is reserved on Windows and cannot be an id",
+                      "rename the file")
         return False
     declared = doc.data.get("id")
     if declared is not None and declared != doc.id:

@@ -6,7 +6,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sitrep import geo, vocab
-from sitrep.fields import Reader
+from sitrep.fields import Reader, control_char
 from sitrep.load import KeyPath, RawDocument
 from sitrep.model import (
     ActorRef,
@@ -53,19 +53,18 @@ def read_event(r: Reader, doc: RawDocument, refs: _Refs) -> Event | None:
     superseded_by = r.text(d, (), "superseded_by", single_line=True, max_len=100)
     _status_rules(r, d, status, sources, superseded_by)
     _figures_backed(r, d, status, fatalities, sources)
+    # Read before giving up, so problems in these fields are reported in the same run as the others.
+    tags, external_ids = r.texts(d, (), "tags", slug=True), _external_ids(r, d)
+    revisions, redirect_from = _revisions(r, d), r.texts(d, (), "redirect_from", slug=True)
+    imported = r.flag(d, (), "imported")
     if r.failed or None in (title, status, dates, event_type, sub_type, location, assessment, summary):
         return None
     return Event(
         id=doc.id, title=title, status=status, date=dates, event_type=event_type, sub_event_type=sub_type,
         location=location, assessment=assessment, summary=summary, pos=Pos(doc.path),
         actors=actors, fatalities=fatalities, claims=claims, figures=figures, sources=sources,
-        tags=r.texts(d, (), "tags", slug=True),
-        external_ids=_external_ids(r, d),
-        revisions=_revisions(r, d),
-        ucdp_type_of_violence=ucdp,
-        superseded_by=superseded_by,
-        redirect_from=r.texts(d, (), "redirect_from", slug=True),
-        imported=r.flag(d, (), "imported"),
+        tags=tags, external_ids=external_ids, revisions=revisions, ucdp_type_of_violence=ucdp,
+        superseded_by=superseded_by, redirect_from=redirect_from, imported=imported,
     )
 
 
@@ -321,6 +320,9 @@ def _external_ids(r: Reader, d: dict[str, Any]) -> MappingProxyType[str, str]:
         if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
             r.report(("external_ids", str(key)), f"external id '{key}' must be text or a number",
                      "e.g. ucdp_ged: 123456")
+        elif bad := control_char(f"{key}{value}"):
+            r.report(("external_ids", str(key)), f"external id '{key}' contains the control character {bad}",
+                     "remove it")
         else:
             out[str(key)] = str(value)
     return MappingProxyType(out)

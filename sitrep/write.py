@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import itertools
 import logging
 import os
 import shutil
@@ -24,7 +25,10 @@ import click
 
 log = logging.getLogger(__name__)
 
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                            *(f"lpt{i}" for i in range(10))})
+"""Device names Windows will not create as files or folders, whatever the extension."""
+_RESERVED = RESERVED_NAMES
 MAX_NAME = 200
 MARKER = ".sitrep-site"
 """Written into every site the writer builds; a non-empty folder without it is never replaced, so
@@ -93,9 +97,9 @@ def write_site(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
         staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
         old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
         try:
-            written, unchanged, produced = _write_files(files, staging, old)
-            removed = _remove_stale(staging, old - produced - {MARKER})
-            (staging / MARKER).write_bytes(_MARKER_TEXT)
+            marked = itertools.chain(files, (OutputFile(MARKER, _MARKER_TEXT),))
+            written, unchanged, produced = _write_files(marked, staging, old)
+            removed = _remove_stale(staging, old - produced)
             _swap(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

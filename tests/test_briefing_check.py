@@ -113,7 +113,8 @@ def test_subtotals_dates_and_durations_are_not_tolls() -> None:
 
 
 def test_number_words() -> None:
-    assert [parse_number(w) for w in ("13", "1,200", "thirteen", "forty-two", "Twenty one")] == [13, 1200, 13, 42, 21]
+    words = ("13", "1,200", "thirteen", "forty-two", "Twenty one")
+    assert [parse_number(w) for w in words] == [13, 1200, 13, 42, 21]
 
 
 def test_unknown_ids_do_not_also_raise_a_total_warning(corpus: Corpus) -> None:
@@ -130,3 +131,23 @@ def test_positions_follow_the_body_line_of_a_real_file(tmp_path: Path, corpus: C
     # The reported line and column point at "50" in the file as an editor sees it.
     line = lines[problem.line - 1].replace("killed 40", "killed 50")
     assert line[problem.col - 1:problem.col + 1] == "50"
+
+
+def test_check_command_reports_narrative_problems_with_file_line_col(minimal_copy: Path) -> None:
+    from click.testing import CliRunner
+
+    from sitrep.cli import main
+
+    path = minimal_copy / "briefings" / "2019-04-week-15.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("killed 40", "killed 50").replace(f"[[{SHELLING}]]", "[[no-such-event]]"),
+                    encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    toll_line = next(i for i, line in enumerate(lines, 1) if "killed 50" in line)
+    cite_line = next(i for i, line in enumerate(lines, 1) if "[[no-such-event]]" in line)
+    result = CliRunner().invoke(main, ["check", "--content", str(minimal_copy)])
+    assert result.exit_code == 1
+    col = lines[toll_line - 1].index("50") + 1
+    assert f"{path}:{toll_line}:{col}: warning: narrative says '50' killed" in result.output
+    cite_col = lines[cite_line - 1].index("[[no-such-event]]") + 1
+    assert f"{path}:{cite_line}:{cite_col}: error: unknown event id 'no-such-event'" in result.output

@@ -24,7 +24,8 @@ def test_missing_config_gives_defaults(tmp_path: Path) -> None:
 def test_mkdocs_python_tags_do_not_break_loading(tmp_path: Path) -> None:
     path = tmp_path / "mkdocs.yml"
     path.write_text("site_name: X\nsite_url: https://example.org/x\nmarkdown_extensions:\n"
-                    "  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+                    "  - pymdownx.emoji:\n"
+                    "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
                     "extra:\n  sitrep:\n    page_size: 7\n", encoding="utf-8")
     cfg = load_config(path)
     assert (cfg.site_name, cfg.site_url, cfg.page_size) == ("X", "https://example.org/x/", 7)

@@ -39,7 +39,8 @@ SEED_EVENTS = [
 ]
 
 
-@pytest.mark.parametrize(("eid", "start", "end", "region", "toll"), SEED_EVENTS, ids=[e[0] for e in SEED_EVENTS])
+@pytest.mark.parametrize(("eid", "start", "end", "region", "toll"), SEED_EVENTS,
+                         ids=[e[0] for e in SEED_EVENTS])
 def test_seed_event_facts(corpus, eid, start, end, region, toll) -> None:
     event = corpus.event(eid)
     assert event is not None, eid
@@ -79,4 +80,5 @@ def test_hts_link_and_un_figures(corpus) -> None:
 def test_sources_named_in_the_article_exist(corpus) -> None:
     kinds = {s.kind for s in corpus.sources.values()}
     assert {"monitor", "news-agency", "newspaper", "government", "un-agency"} <= kinds
-    assert {"sohr", "interfax", "al-watan", "syrian-presidency", "russian-foreign-ministry"} <= set(corpus.sources)
+    named = {"sohr", "interfax", "al-watan", "syrian-presidency", "russian-foreign-ministry"}
+    assert named <= set(corpus.sources)

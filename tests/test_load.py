@@ -159,7 +159,7 @@ def test_compact_sequence_bomb_does_not_crash_the_process(tmp_path: Path) -> Non
      "'tag:yaml.org,2002:python/object/apply:os.system'"),
     ("a: b: c\n", 1, 5, "invalid YAML: mapping values are not allowed in this context"),
     ("a:\n\tb: 1\n", 2, 1, "invalid YAML: tab characters cannot indent YAML"),
-    ("t: 'open\nb: 1\n", 1, 4, "invalid YAML: found unexpected end of stream, while scanning a quoted scalar "
+    ("t: 'open\nb: 1\n", 3, 1, "invalid YAML: found unexpected end of stream, while scanning a quoted scalar "
                                 "that starts at line 1, column 4"),
     ("---\na: 1\n---\nb: 2\n", 3, 1, "invalid YAML: expected a single document in the stream, "
                                       "but found another document"),

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _records(n: int) -> list[Record]:
     return [Record(url=f"/events/e{i}/", content=f"Event number {i} in Northmarch, word{i}",
-                   meta={"title": f"Event {i}"}, filters={"region": ["Northmarch"], "year": [str(2000 + i % 3)]},
+                   meta={"title": f"Event {i}"},
+                   filters={"region": ["Northmarch"], "year": [str(2000 + i % 3)]},
                    sort={"date": f"2019-01-{1 + i % 28:02d}"}) for i in range(n)]
 
 
@@ -95,9 +96,9 @@ def test_two_indexes_in_one_service_stay_apart() -> None:
 
 def test_a_refused_request_raises_and_the_service_goes_on() -> None:
     with PagefindService() as service:
-        with pytest.raises(PagefindError, match="refused NoSuchRequest.*unknown variant"):
+        with pytest.raises(PagefindError, match=r"refused NoSuchRequest.*unknown variant"):
             service.request({"type": "NoSuchRequest"})
-        with pytest.raises(PagefindError, match="refused GetFiles.*does not yet exist"):
+        with pytest.raises(PagefindError, match=r"refused GetFiles.*does not yet exist"):
             service.request({"type": "GetFiles", "index_id": 99})
         index = service.new_index()
         assert service.add_records(index, _records(1)) == 1

@@ -79,9 +79,10 @@ def test_aliases_and_alternative_names_are_searchable_words(records: dict[str, R
     assert actor.meta["aliases"].startswith("Daesh, ISIS")
     region = records["/regions/sy-hl/"]
     assert {"Aleppo", "Halab", "Alep", "حلب"} <= set(region.content.split("\n"))
-    # An event finds its actors' aliases and its region's other names too.
-    assert "Daesh" in records[f"/events/{HOMS}/"].content
-    assert "Halab" in records[f"/events/{CHECKPOINTS}/"].content
+    # An event finds its actors' aliases and its region's other names too (a searched meta field).
+    assert "Daesh" in records[f"/events/{HOMS}/"].meta["names"]
+    assert "Halab" in records[f"/events/{CHECKPOINTS}/"].meta["names"]
+    assert "Daesh" not in records[f"/events/{HOMS}/"].content
 
 
 def test_briefing_record_cites_events_by_title(records: dict[str, Record]) -> None:
@@ -161,7 +162,8 @@ def test_search_page_is_a_plain_form_without_inline_code(built: dict[str, bytes]
     assert keys == [k for k, _ in search.FILTERS]
     status = doc.find(".//h:*[@id='search-status']", NS)
     assert status.get("role") == "status" and status.get("aria-live") == "polite"
-    assert "wasm-unsafe-eval" in doc.find(".//h:meta[@http-equiv='Content-Security-Policy']", NS).get("content")
+    csp = doc.find(".//h:meta[@http-equiv='Content-Security-Policy']", NS).get("content")
+    assert "wasm-unsafe-eval" in csp
 
 
 def test_a_site_under_a_sub_path_keeps_record_urls_root_relative(minimal: tuple[Corpus, Indexes]) -> None:
@@ -173,3 +175,11 @@ def test_a_site_under_a_sub_path_keeps_record_urls_root_relative(minimal: tuple[
     assert page.find(".//h:div[@id='search']", NS).get("data-bundle") == "/sitrep/pagefind/"
     urls = {r.url for r in search.iter_records(corpus, indexes, config)}
     assert f"/events/{HOMS}/" in urls
+
+
+def test_the_same_content_gives_the_same_bytes(minimal: tuple[Corpus, Indexes],
+                                               built: dict[str, bytes]) -> None:
+    # So that a rebuild with nothing changed rewrites no file (pagefind alone would; pagefind_files).
+    corpus, indexes = minimal
+    again = {f.path: f.data for f in search.iter_files(corpus, indexes, SiteConfig())}
+    assert again == built

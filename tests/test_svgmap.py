@@ -69,7 +69,8 @@ def test_no_shapes_and_no_points_gives_no_map() -> None:
 
 
 def test_one_dot_per_located_event_and_a_note_for_the_rest() -> None:
-    events = [_event("e1", 140.5, -39.5, best=4), _event("e2", 141.5, -39.5, "Protests"), _event("e3", None, None)]
+    events = [_event("e1", 140.5, -39.5, best=4), _event("e2", 141.5, -39.5, "Protests"),
+              _event("e3", None, None)]
     root = _parse(svgmap.render_map(SHAPES, events, frame=["ZZ-A", "ZZ-B"], highlight=["ZZ-A"]))
     dots = [c for c in root.iter(f"{SVG}circle") if c.find(f"{SVG}title") is not None]
     assert len(dots) == 2

@@ -54,7 +54,7 @@ def test_first_build_writes_everything_and_the_marker(tmp_path: Path) -> None:
     """A first build writes every file, plus the marker that lets later builds replace the folder."""
     out = tmp_path / "site"
     report = write_site(files({"index.html": "home", "events/a/index.html": "a"}), out)
-    assert sorted(report.written) == ["events/a/index.html", "index.html"]
+    assert sorted(report.written) == [MARKER, "events/a/index.html", "index.html"]
     assert (out / "events/a/index.html").read_text() == "a"
     assert (out / MARKER).is_file()
     assert leftovers(out) == []
@@ -66,7 +66,7 @@ def test_unchanged_files_keep_inode_and_mtime(tmp_path: Path) -> None:
     write_site(files(a="1", b__c="2"), out)
     before = {p: ((out / p).stat().st_ino, (out / p).stat().st_mtime_ns) for p in ("a", "b/c")}
     report = write_site(files(a="1", b__c="2"), out)
-    assert report.written == () and report.unchanged == 2 and report.removed == 0
+    assert report.written == () and report.unchanged == 3 and report.removed == 0
     assert {p: ((out / p).stat().st_ino, (out / p).stat().st_mtime_ns) for p in before} == before
 
 

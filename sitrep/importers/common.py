@@ -76,14 +76,14 @@ class Writer:
         self.summary = summary
         self.dry_run = dry_run
         self.content = lookup.content_dir
-        self._seen: dict[tuple[str, str], int] = {}  # external key or id → line that first named it
+        self._seen: dict[str, int] = {}  # "key=value" of an external id, or "=id" → line that named it
 
     def apply(self, ev: ImportedEvent) -> None:
         """Add, update or match one event; record a duplicate or raise RowError for the summary."""
-        keys = [*ev.external_ids, ("id", ev.id)]
+        keys = [f"{k}={v}" for k, v in ev.external_ids] + [f"={ev.id}"]
         first = next((self._seen[k] for k in keys if k in self._seen), None)
         if first is not None:
-            self._duplicate(ev.line, f"repeats the event of line {first} ({keys[0][0]} {keys[0][1]})",
+            self._duplicate(ev.line, f"repeats the event of line {first} ({keys[0].replace('=', ' ').strip()})",
                             "the first row was imported; remove the repeated one")
             return
         for k in keys:
@@ -119,7 +119,7 @@ class Writer:
         self.summary.added += 1
 
     def _update(self, ev: ImportedEvent, existing: str, resolved: _Resolved) -> None:
-        path = self.lookup.event_paths[existing]
+        path = Path(self.lookup.event_paths[existing])
         found = yamlfile.untouched(path) if path.exists() else None
         if found is None:  # curated, or edited by hand since it was imported: never overwritten
             self.summary.matched += 1

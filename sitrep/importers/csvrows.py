@@ -87,7 +87,8 @@ def read_rows(path: Path, required: Collection[str], aliases: Mapping[str, str] 
                                   "the first line must name the columns")
         reader = csv.reader(text, delimiter=_delimiter(header_line))
         header = _read_header(path, header_line, reader.dialect, required, aliases)
-        bar = tqdm(total=path.stat().st_size, unit="B", unit_scale=True, disable=not progress,
+        # disable=None: tqdm draws only on a terminal, so logs and CI output stay clean.
+        bar = tqdm(total=path.stat().st_size, unit="B", unit_scale=True, disable=None if progress else True,
                    desc=path.name, leave=False)
         try:
             yield from _rows(reader, header, bar, counter)

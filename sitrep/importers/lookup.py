@@ -1,13 +1,17 @@
 """What an import needs to know about the content tree it writes into, read once without validating.
 
 A tree with errors can still be imported into (that is how editors fix things in bulk), so this
-reads the raw documents rather than a validated Corpus: ids, names, external ids and, for curated
-events, the (day, region, actors) signature used to spot likely duplicates.
+reads the files rather than a validated Corpus, one at a time (memory stays small): ids, names,
+external ids and, for curated events, the (day, region, actors) signature used to spot likely
+duplicates. Files an importer wrote and nobody edited are indexed from their text, without
+parsing, which keeps re-importing into a tree of 100k imported events fast.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,11 +19,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sitrep import geo
 from sitrep.importers.model import ImportedLocation, RowError
 from sitrep.importers.text import fold, region_keys
-from sitrep.load import RawDocument, load
+from sitrep.importers.yamlfile import untouched
+from sitrep.load import MAX_FILE_BYTES
 from sitrep.model import Shape
+
+try:  # the C parser; building Python objects stays the slow part, hence the fast path for imports
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +60,7 @@ class Lookup:
     actor_ids: set[str] = field(default_factory=set)
     source_names: dict[str, str] = field(default_factory=dict)
     source_ids: set[str] = field(default_factory=set)
-    event_paths: dict[str, Path] = field(default_factory=dict)  # event id → file
+    event_paths: dict[str, str] = field(default_factory=dict)  # event id → file (str: 5x smaller than Path)
     by_external: dict[ExternalKey, str] = field(default_factory=dict)  # (key, value) → event id
     signatures: dict[tuple[date, str], list[Signature]] = field(default_factory=lambda: defaultdict(list))
 
@@ -98,7 +110,7 @@ class Lookup:
         _index_names(self.source_names, source_id, names)
 
     def add_event(self, event_id: str, path: Path, external: Iterable[ExternalKey]) -> None:
-        self.event_paths[event_id] = path
+        self.event_paths[event_id] = str(path)
         for key in external:
             self.by_external.setdefault(key, event_id)
 
@@ -130,58 +142,99 @@ def _names(data: Any, *, primary: bool) -> list[str]:
 
 
 def build_lookup(content_dir: Path) -> Lookup:
-    """Return the Lookup of `content_dir` (which may be empty or missing)."""
+    """Return the Lookup of `content_dir` (which may be empty or missing), reading files one by one."""
     lookup = Lookup(content_dir)
-    docs = load(content_dir) if content_dir.is_dir() else ()
-    for doc in docs:
-        if doc.kind == "regions" and isinstance(doc.data, dict):
-            _add_region(lookup, doc)
-    # Own names first, then aliases: an actor's name beats another actor's alias of the same spelling.
-    for primary in (True, False):
-        for doc in docs:
-            if doc.kind == "actors":
-                lookup.add_actor(doc.id, _names(doc.data, primary=primary))
-            elif doc.kind == "sources":
-                lookup.add_source(doc.id, _names(doc.data, primary=primary))
-    for doc in docs:
-        if doc.kind == "events":
-            _add_event(lookup, doc)
-        elif doc.kind == "geo" and doc.data is not None:
-            _add_shapes(lookup, doc)
+    for path in _files(content_dir / "regions"):
+        data = _parse(path)
+        if isinstance(data, dict):
+            _add_region(lookup, path.stem, data)
+    for kind, add in (("actors", lookup.add_actor), ("sources", lookup.add_source)):
+        docs = [(path.stem, _parse(path)) for path in _files(content_dir / kind)]
+        # Own names first, then aliases: an actor's name beats another actor's alias of that spelling.
+        for primary in (True, False):
+            for ident, data in docs:
+                add(ident, _names(data, primary=primary))
+    for path in _files(content_dir / "geo", "*", (".geojson", ".json")):
+        _add_shapes(lookup, path)
+    for path in _files(content_dir / "events", "**/*"):
+        _add_event(lookup, path)
     return lookup
 
 
-def _add_region(lookup: Lookup, doc: RawDocument) -> None:
-    lookup.regions[doc.id] = str(doc.data.get("country") or "")
-    names = [doc.id, *_names(doc.data, primary=True), *_names(doc.data, primary=False)]
-    for name in names:
-        for key in region_keys(name):
-            owner = lookup.region_names.get(key, doc.id)
-            lookup.region_names[key] = doc.id if owner == doc.id else None  # None: ambiguous, never used
+def _files(folder: Path, pattern: str = "*", suffixes: tuple[str, ...] = (".yaml", ".yml")) -> list[Path]:
+    """Return the files the loader would read in `folder`, in its order (hidden files skipped)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob(pattern)
+                  if not p.name.startswith(".") and p.name.endswith(suffixes) and p.is_file())
 
 
-def _add_shapes(lookup: Lookup, doc: RawDocument) -> None:
+def _parse(path: Path) -> Any:
+    """Return a content file's YAML, or None when it is unreadable, too large or uses anchors."""
     try:
-        shapes = geo.shapes_from_collection(doc.data)
-    except geo.GeoError as exc:
-        log.warning("%s: shapes not used for region matching: %s", doc.path, exc)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        text = path.read_bytes().decode("utf-8-sig")
+        if ("&" in text or "*" in text) and any(
+                isinstance(t, yaml.AnchorToken | yaml.AliasToken) for t in yaml.scan(text, Loader=_Loader)):
+            return None  # the validator reports it; an import only needs to know the file is there
+        return yaml.load(text, Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
+        return None
+
+
+def _add_region(lookup: Lookup, ident: str, data: dict[str, Any]) -> None:
+    lookup.regions[ident] = str(data.get("country") or "")
+    for name in (ident, *_names(data, primary=True), *_names(data, primary=False)):
+        for key in region_keys(name):
+            owner = lookup.region_names.get(key, ident)
+            lookup.region_names[key] = ident if owner == ident else None  # None: ambiguous, never used
+
+
+def _add_shapes(lookup: Lookup, path: Path) -> None:
+    try:
+        shapes = geo.shapes_from_collection(json.loads(path.read_bytes()))
+    except (OSError, ValueError, geo.GeoError) as exc:
+        log.warning("%s: shapes not used for region matching: %s", path, exc)
         return
     for shape in shapes:
         if shape.id in lookup.regions:
             lookup.shapes.setdefault(shape.id, shape)
 
 
-def _add_event(lookup: Lookup, doc: RawDocument) -> None:
-    path = Path(doc.path)
-    data = doc.data if isinstance(doc.data, dict) else {}
+def _add_event(lookup: Lookup, path: Path) -> None:
+    """Index one event file: untouched imports by their external ids alone (fast, no YAML parse)."""
+    found = untouched(path)
+    if found is not None and (external := _flow_external_ids(found[0])) is not None:
+        lookup.add_event(path.stem, path, external)
+        return  # an untouched import is nobody's curated event: no duplicate signature
+    data = _parse(path)
+    data = data if isinstance(data, dict) else {}
     ext = data.get("external_ids")
     external = [(str(k), str(v)) for k, v in ext.items()] if isinstance(ext, dict) else []
-    lookup.add_event(doc.id, path, external)
+    lookup.add_event(path.stem, path, external)
     start, region = _start(data.get("date")), _region(data.get("location"))
     if start is None or region is None:
         return
     actors = frozenset(str(a.get("actor")) for a in data.get("actors") or () if isinstance(a, dict))
-    lookup.signatures[(start, region)].append(Signature(doc.id, path, actors, "import" in data))
+    lookup.signatures[(start, region)].append(Signature(path.stem, path, actors, "import" in data))
+
+
+_EXTERNAL_LINE = re.compile(r"^external_ids: (\{.*\})$", re.M)
+
+
+def _flow_external_ids(body: str) -> list[ExternalKey] | None:
+    """Return the external ids of a generated body (one flow-style line), None if not found so."""
+    if "\nexternal_ids:" not in body:
+        return []
+    m = _EXTERNAL_LINE.search(body)
+    if m is None:
+        return None
+    try:
+        ids = yaml.load(m.group(1), Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    return [(str(k), str(v)) for k, v in ids.items()] if isinstance(ids, dict) else None
 
 
 def _start(value: Any) -> date | None:

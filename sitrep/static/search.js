@@ -22,6 +22,11 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
 const KINDS = { Event: "Events", Actor: "Actors", Region: "Regions", Source: "Sources", Briefing: "Briefings" };
 const ASSESSMENTS = ["claimed", "reported", "corroborated", "confirmed", "contested"];
 const DATED_KINDS = new Set(["Event", "Briefing"]);
+// Pagefind adds a boost for words found in meta fields. An actor's or region's own other names
+// (`aliases`) weigh as much as a title, so "Alep" puts Aleppo above events that mention "Aleppo";
+// the names of the actors and region an event involves (`names`) only a little.
+const META_WEIGHTS = { title: 5, aliases: 5, names: 1, place: 1, type: 0.5, date: 0, fatalities: 0,
+  kind: 0, assessment: 0, url: 0, status: 0, events: 0 };
 const baseTitle = document.title;
 
 let pagefind = null;
@@ -264,7 +269,7 @@ async function start() {
   try {
     const bundle = new URL(root.dataset.bundle || "../pagefind/", new URL(".", import.meta.url));
     pagefind = await import(new URL("pagefind.js", bundle).href);
-    await pagefind.options({ excerptLength: 24 });
+    await pagefind.options({ excerptLength: 24, ranking: { metaWeights: META_WEIGHTS } });
     await pagefind.init();
     fillOptions(await pagefind.filters());
   } catch (error) {

@@ -39,7 +39,8 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Mapping[str, str]], 
               delimiter: str = ",", newline: str = "\n") -> Path:
     """Write rows as CSV with the given encoding (e.g. 'utf-8-sig' adds a BOM) and separators."""
     with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.DictWriter(fh, header, delimiter=delimiter, lineterminator=newline, extrasaction="ignore")
+        writer = csv.DictWriter(fh, header, delimiter=delimiter, lineterminator=newline,
+                                extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return path

@@ -52,7 +52,8 @@ def test_codes_and_columns_map_to_the_event(imported) -> None:  # type: ignore[n
     assert [r.date.isoformat() for r in first.revisions] == ["2019-04-23"]  # from the Unix timestamp
     assert _event(corpus, "SYR1003").date.precision == "week"
     assert _event(corpus, "SYR1014").date.precision == "month"
-    assert corpus.actors[_event(corpus, "SYR1006").actors_with_role("perpetrator")[0]].kind == "external-other"
+    russia = _event(corpus, "SYR1006").actors_with_role("perpetrator")[0]
+    assert corpus.actors[russia].kind == "external-other"
     shelling = _event(corpus, "SYR1002")
     assert shelling.date.start.isoformat() == "2019-04-12"  # written "12 April 2019"
     assert [corpus.sources[s.source].name for s in shelling.sources] == ["SOHR", "Shaam Network"]
@@ -64,11 +65,13 @@ def test_region_names_spelled_several_ways_or_missing(imported) -> None:  # type
     assert _event(corpus, "SYR1004").region == "SY-DY"  # "Deir ez Zor governorate"
     assert _event(corpus, "SYR1013").region == "SY-LA"  # "Lattakia"
     no_point = _event(corpus, "SYR1007")  # "Rural Damascus", no coordinates
-    assert no_point.region == "SY-RD" and no_point.location.lat is None and no_point.location.geo_precision == 3
+    assert no_point.region == "SY-RD" and no_point.location.lat is None
+    assert no_point.location.geo_precision == 3
     by_point = _event(corpus, "SYR1008")  # empty admin1
     assert by_point.region == "SY-RA"
     assert geo.contains(corpus.shapes["SY-RA"], by_point.location.lon, by_point.location.lat)
-    assert by_point.summary == "An IED exploded near an SDF patrol in Raqqa city.\nTwo SDF fighters were killed."
+    assert by_point.summary == ("An IED exploded near an SDF patrol in Raqqa city.\n"
+                                "Two SDF fighters were killed.")
 
 
 def test_inter_codes_written_as_words(imported) -> None:  # type: ignore[no-untyped-def]
@@ -105,6 +108,7 @@ def test_acled_update_replaces_an_untouched_import(tmp_path: Path) -> None:
 
 
 def test_semicolon_separated_file_with_bom(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "excel.csv", HEADER, ROWS, encoding="utf-8-sig", delimiter=";", newline="\r\n")
+    path = write_csv(tmp_path / "excel.csv", HEADER, ROWS, encoding="utf-8-sig", delimiter=";",
+                     newline="\r\n")
     summary = run_import("acled", path, make_tree(tmp_path), progress=False)
     assert summary.added == 11 and sorted(line for line, _, _ in summary.rejected) == [11, 12, 13]

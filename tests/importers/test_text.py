@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 
 from sitrep.fields import _MD_LINK, _RAW_HTML, _SAFE_LINK, SLUG
 from sitrep.importers.model import RowError
-from sitrep.importers.text import fold, one_line, parse_coord, parse_date, parse_int, region_keys, safe_markdown, slug
+from sitrep.importers.text import (
+    fold,
+    one_line,
+    parse_coord,
+    parse_date,
+    parse_int,
+    region_keys,
+    safe_markdown,
+    slug,
+)
 
 
 @pytest.mark.parametrize(("a", "b"), [

@@ -13,6 +13,7 @@ from sitrep.importers import run_import
 from sitrep.importers.text import region_keys
 from sitrep.importers.yamlfile import split_import
 from sitrep.validate import load_corpus
+
 from .conftest import UCDP_CSV, event_files, make_tree, read_fixture, write_csv
 
 HEADER, ROWS = read_fixture(UCDP_CSV)
@@ -99,7 +100,7 @@ def test_one_row_in_full(imported) -> None:  # type: ignore[no-untyped-def]
     assert all("fatalities" in s.supports for s in event.sources)
     assert event.sources[0].note.startswith("About 24 hours after targeting the museum")
     text = (content / "events" / "2018" / "2018-01-03-ucdp-255551.yaml").read_text(encoding="utf-8")
-    body, digest = split_import(text)
+    _, digest = split_import(text)
     assert digest and yaml.safe_load(text)["import"] == {
         "source": "ucdp", "sha256": digest, "codes": {"date_prec": 1, "where_prec": 1, "event_clarity": 1}}
 
@@ -118,7 +119,7 @@ def test_precision_codes_are_mapped_and_kept(imported) -> None:  # type: ignore[
 
 
 def test_created_actors_and_sources_are_marked_for_review(imported) -> None:  # type: ignore[no-untyped-def]
-    content, summary, corpus = imported
+    _, summary, corpus = imported
     assert "airwars" in summary.sources_added and "syrian-insurgents" in summary.actors_added
     for ident in summary.actors_added:
         assert corpus.actors[ident].imported
@@ -228,7 +229,8 @@ def test_newer_column_names_and_old_estimate_names_are_accepted(tmp_path: Path) 
 
 
 def test_a_file_without_the_required_columns_is_refused(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "not-ged.csv", ["id", "date_start"], [{"id": "1", "date_start": "2018-01-01"}])
+    path = write_csv(tmp_path / "not-ged.csv", ["id", "date_start"],
+                     [{"id": "1", "date_start": "2018-01-01"}])
     with pytest.raises(ContentError) as exc:
         run_import("ucdp", path, make_tree(tmp_path), progress=False)
     assert "lacks required column(s): type_of_violence, side_a, side_b, best" in exc.value.format_message()

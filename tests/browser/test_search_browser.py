@@ -1,0 +1,237 @@
+"""Search in a real browser: Chromium against the built site, served by a static server."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import Served
+
+pytestmark = pytest.mark.browser
+
+CHECKPOINTS = "/events/2019-04-13-aleppo-western-checkpoints-attack/"
+SHELLING = "/events/2019-04-12-aleppo-overnight-shelling/"
+HOMS = "/events/2019-04-11-homs-eastern-desert-attacks/"
+
+
+def _open(page: Page, site: Served, query: str = "") -> None:
+    page.goto(site.url("search/") + query)
+    expect(page.locator("#search")).to_have_attribute("data-ready", "true")
+
+
+def _status(page: Page, pattern: str) -> None:
+    expect(page.locator("#search-status")).to_have_text(re.compile(pattern))
+
+
+def _hrefs(page: Page) -> list[str]:
+    return page.eval_on_selector_all(".search-result-title a",
+                                     "links => links.map(a => a.getAttribute('href'))")
+
+
+def _params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def test_typing_a_query_lists_results_with_their_facts(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site)
+    page.locator("#search-q").press_sequentially("aleppo")
+    _status(page, r"^\d+ results? for “aleppo”")
+    assert _params(page) == {"q": ["aleppo"]}
+    hrefs = _hrefs(page)
+    assert {"/regions/sy-hl/", CHECKPOINTS, SHELLING} <= set(hrefs)
+    assert HOMS not in hrefs
+    result = page.locator(".search-result", has=page.locator(f"a[href='{CHECKPOINTS}']"))
+    expect(result.locator(".search-fact-kind")).to_have_text("Event")
+    expect(result.locator(".search-fact-date")).to_have_text("13 Apr 2019")
+    expect(result.locator(".search-fact-place")).to_contain_text("Aleppo")
+    expect(result.locator(".search-fact-type")).to_have_text("Battles: Armed clash")
+    expect(result.locator(".search-fact-fatalities")).to_have_text("Deaths: 11–13")
+    mark = result.locator(".search-result-excerpt mark").first
+    expect(mark).to_have_text(re.compile("aleppo", re.IGNORECASE))
+
+
+def test_filters_narrow_the_results_and_live_in_the_url(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site, "?q=aleppo")
+    _status(page, "for “aleppo”")
+    page.select_option("#search-type", "Battles")
+    _status(page, r"^1 result for “aleppo” \(Event type: Battles\)")
+    assert _hrefs(page) == [CHECKPOINTS]
+    page.select_option("#search-year", "2019")
+    _status(page, r"Year: 2019")
+    assert _params(page) == {"q": ["aleppo"], "type": ["Battles"], "year": ["2019"]}
+    page.select_option("#search-type", "Explosions/Remote violence")
+    _status(page, "Explosions/Remote violence")
+    assert _hrefs(page) == [SHELLING]
+
+
+def test_filters_alone_list_events_newest_first(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site, "?kind=Event")
+    _status(page, r"^3 results \(Show: Events\)")
+    assert _hrefs(page) == [CHECKPOINTS, SHELLING, HOMS]
+    page.select_option("#search-sort", "date-asc")
+    _status(page, "3 results")
+    expect(page.locator(".search-result-title a").first).to_have_attribute("href", HOMS)
+    assert _params(page)["sort"] == ["date-asc"]
+
+
+def test_a_shared_url_gives_the_same_results(page: Page, minimal_site: Served) -> None:
+    shared = "?q=government&region=Aleppo&year=2019"
+    _open(page, minimal_site, shared)
+    _status(page, r"for “government” \(Region: Aleppo, Year: 2019\)")
+    first = _hrefs(page)
+    assert first and set(first) <= {CHECKPOINTS, SHELLING, "/regions/sy-hl/", "/briefings/2019-04-week-15/"}
+    expect(page.locator("#search-q")).to_have_value("government")
+    expect(page.locator("#search-region")).to_have_value("Aleppo")
+    page.reload()
+    expect(page.locator("#search")).to_have_attribute("data-ready", "true")
+    _status(page, r"for “government” \(Region: Aleppo, Year: 2019\)")
+    assert _hrefs(page) == first
+    other = page.context.browser.new_context().new_page()  # another reader, nothing shared but the link
+    try:
+        _open(other, minimal_site, shared)
+        _status(other, r"for “government”")
+        assert _hrefs(other) == first
+    finally:
+        other.context.close()
+
+
+def test_following_a_result_and_coming_back(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site, "?q=checkpoints&type=Battles")
+    _status(page, "for “checkpoints”")
+    page.click(f".search-result-title a[href='{CHECKPOINTS}']")
+    expect(page).to_have_url(minimal_site.url(CHECKPOINTS))
+    expect(page.locator("h1")).to_contain_text("checkpoints")
+    page.go_back()
+    expect(page.locator("#search")).to_have_attribute("data-ready", "true")
+    _status(page, r"for “checkpoints” \(Event type: Battles\)")
+    assert CHECKPOINTS in _hrefs(page)
+
+
+def test_back_and_forward_step_through_the_searches(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site)
+    page.fill("#search-q", "aleppo")
+    page.press("#search-q", "Enter")
+    _status(page, r"results? for “aleppo”\.$")
+    page.select_option("#search-type", "Battles")
+    _status(page, "Event type: Battles")
+    page.select_option("#search-type", "Explosions/Remote violence")
+    _status(page, "Event type: Explosions/Remote violence")
+    page.go_back()
+    _status(page, "Event type: Battles")
+    expect(page.locator("#search-type")).to_have_value("Battles")
+    assert _hrefs(page) == [CHECKPOINTS]
+    page.go_back()
+    _status(page, r"for “aleppo”\.$")
+    expect(page.locator("#search-type")).to_have_value("")
+    page.go_back()
+    expect(page.locator("#search-q")).to_have_value("")
+    expect(page.locator("#search-status")).to_have_text("")
+    page.go_forward()
+    page.go_forward()
+    _status(page, "Event type: Battles")
+    assert _params(page) == {"q": ["aleppo"], "type": ["Battles"]}
+
+
+@pytest.mark.parametrize(("query", "first", "title"), [
+    ("Daesh", "/actors/islamic-state/", "Islamic State"),
+    ("ISIS", "/actors/islamic-state/", "Islamic State"),
+    ("داعش", "/actors/islamic-state/", "Islamic State"),
+    ("Halab", "/regions/sy-hl/", "Aleppo"),
+    ("Alep", "/regions/sy-hl/", "Aleppo"),
+])
+def test_aliases_and_other_names_find_their_actor_or_region(page: Page, minimal_site: Served, query: str,
+                                                             first: str, title: str) -> None:
+    _open(page, minimal_site, f"?q={query}")
+    _status(page, f"for “{query}”")
+    link = page.locator(".search-result-title a").first
+    expect(link).to_have_attribute("href", first)
+    expect(link).to_have_text(title)
+
+
+def test_aliases_find_the_actors_events(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site, "?q=daesh&kind=Event")
+    _status(page, r"^1 result for “daesh”")
+    assert _hrefs(page) == [HOMS]
+
+
+def test_keyboard_only(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site)
+    for _ in range(40):  # from the top of the page, Tab reaches the search box
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "search-q":
+            break
+    else:
+        pytest.fail("Tab never reached the search box")
+    page.keyboard.type("aleppo")
+    page.keyboard.press("Enter")
+    _status(page, "for “aleppo”")
+    page.keyboard.press("Tab")  # submit button, then the first filter
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "search-kind"
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "search-type"
+    page.keyboard.press("ArrowDown")  # the first type, Battles
+    _status(page, "Event type: Battles")
+    for _ in range(30):  # on to the first result
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.search-result') !== null"):
+            break
+    assert page.evaluate("document.activeElement.getAttribute('href')") == CHECKPOINTS
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(minimal_site.url(CHECKPOINTS))
+
+
+def test_every_control_has_a_label_and_counts_are_announced(page: Page, minimal_site: Served) -> None:
+    _open(page, minimal_site, "?q=aleppo")
+    _status(page, "for “aleppo”")
+    status = page.locator("#search-status")
+    expect(status).to_have_attribute("role", "status")
+    expect(status).to_have_attribute("aria-live", "polite")
+    for control in page.locator("#search-form input, #search-form select").all():
+        expect(control).to_have_accessible_name(re.compile(r"\w"))
+
+
+def test_without_javascript_the_form_and_a_note_remain(browser, minimal_site: Served) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(minimal_site.url("search/?q=aleppo"))
+        expect(page.locator(".search-nojs")).to_contain_text("needs JavaScript")
+        expect(page.locator("#search-q")).to_be_visible()
+        expect(page.locator("#search-filters")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_the_search_box_on_every_page_leads_to_results(page: Page, minimal_site: Served) -> None:
+    page.goto(minimal_site.url(HOMS))
+    page.fill("#site-search-q", "Halab")
+    page.press("#site-search-q", "Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=Halab$"))
+    expect(page.locator("#search")).to_have_attribute("data-ready", "true")
+    _status(page, "for “Halab”")
+    expect(page.locator(".search-result-title a").first).to_have_attribute("href", "/regions/sy-hl/")
+
+
+def test_a_site_under_a_sub_path_searches_and_pages_through_results(page: Page, synth_site: Served) -> None:
+    _open(page, synth_site, "?kind=Event")
+    _status(page, r"^\d+ results")
+    total = int(page.locator("#search-status").inner_text().split()[0])
+    assert 40 < total <= 60  # 60 synthetic events, a few of them drafts
+    links = page.locator(".search-result-title a")
+    expect(links).to_have_count(20)
+    assert all(h.startswith("/sub/events/") for h in _hrefs(page))
+    page.focus("#search-more")
+    page.keyboard.press("Enter")
+    expect(links).to_have_count(40)
+    # Focus moves to the first new result, so a keyboard user carries on reading where they were.
+    assert page.evaluate("document.activeElement.getAttribute('href')") == _hrefs(page)[20]
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/sub/events/[^/]+/$"))
+    expect(page.locator("h1")).not_to_be_empty()

@@ -1,0 +1,156 @@
+"""Data exports: ACLED-compatible CSV, JSON, GeoJSON for the site, each region and each actor."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sitrep import export
+from sitrep.config import SiteConfig
+from sitrep.index import build_indexes
+from sitrep.model import ActorRef
+from sitrep.validate import load_corpus
+from sitrep.write import check_path
+
+MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
+CONFIG = SiteConfig(site_name="Test", site_url="https://example.org/sitrep/")
+# ACLED's codebook, in its order (2023 export format: 31 columns).
+ACLED_CODEBOOK = (
+    "event_id_cnty event_date year time_precision disorder_type event_type sub_event_type actor1 "
+    "assoc_actor_1 inter1 actor2 assoc_actor_2 inter2 interaction civilian_targeting iso region country "
+    "admin1 admin2 admin3 location latitude longitude geo_precision source source_scale notes fatalities "
+    "tags timestamp").split()
+
+
+@pytest.fixture(scope="module")
+def site():  # type: ignore[no-untyped-def]
+    corpus = load_corpus(MINIMAL)
+    indexes = build_indexes(corpus)
+    files = {f.path: f.data for f in export.iter_files(corpus, indexes, CONFIG)}
+    return corpus, indexes, files
+
+
+def _rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def test_csv_uses_acled_columns_in_acled_order_then_sitreps(site) -> None:  # type: ignore[no-untyped-def]
+    _, _, files = site
+    header = next(csv.reader(io.StringIO(files["data/events.csv"].decode())))
+    assert header[: len(ACLED_CODEBOOK)] == ACLED_CODEBOOK
+    assert header[len(ACLED_CODEBOOK):] == list(export.SITREP_COLUMNS)
+    assert not files["data/events.csv"].startswith(b"\xef\xbb\xbf")  # no BOM: pandas would keep it
+
+
+def test_csv_row_carries_the_event(site) -> None:  # type: ignore[no-untyped-def]
+    corpus, indexes, files = site
+    rows = {r["sitrep_id"]: r for r in _rows(files["data/events.csv"])}
+    assert list(rows) == [e.id for e in indexes.listed]
+    row = rows["2019-04-13-aleppo-western-checkpoints-attack"]
+    event = corpus.events_by_id["2019-04-13-aleppo-western-checkpoints-attack"]
+    assert (row["event_date"], row["year"], row["time_precision"]) == ("2019-04-13", "2019", "1")
+    assert (row["event_type"], row["disorder_type"]) == ("Battles", "Political violence")
+    assert (row["actor1"], row["actor2"], row["inter2"]) == ("", "Syrian government forces", "1")
+    assert (row["fatalities"], row["fatalities_low"], row["fatalities_high"]) == ("13", "11", "13")
+    assert (row["admin1"], row["region_id"], row["country"]) == ("Aleppo", "SY-HL", "SY")
+    assert (float(row["latitude"]), float(row["longitude"])) == (event.location.lat, event.location.lon)
+    assert row["source"] == "Syrian Observatory for Human Rights; Agencies (unattributed wire copy)"
+    assert row["notes"] == event.summary and row["title"] == event.title
+    assert row["url"] == "https://example.org/sitrep/events/2019-04-13-aleppo-western-checkpoints-attack/"
+    # timestamp: the newest revision (2019-04-14), as ACLED's timestamp is the last change
+    assert datetime.fromtimestamp(int(row["timestamp"]), UTC).date().isoformat() == "2019-04-14"
+
+
+def test_interaction_and_civilian_targeting_follow_acled(tmp_path: Path) -> None:
+    corpus = load_corpus(MINIMAL)
+    names = export._Names(corpus)
+    event = corpus.events_by_id["2019-04-11-homs-eastern-desert-attacks"]  # rebel group vs state forces
+    columns = export._actor_columns(event, names)
+    assert (columns["inter1"], columns["inter2"], columns["interaction"]) == (2, 1, 12)
+    assert columns["civilian_targeting"] == ""
+    alone = export._actor_columns(replace(event, actors=(ActorRef("islamic-state", "perpetrator"),)), names)
+    assert (alone["inter2"], alone["interaction"]) == (None, 20)
+
+
+def test_formula_cells_are_defused_but_numbers_stay_numbers() -> None:
+    record = dict.fromkeys(export.CSV_COLUMNS, "")
+    record.update(notes="=HYPERLINK(\"http://x\")", actor1="@SUM(A1)", title="+1", location="-2+3",
+                  tags="\tcmd", source="\rx", longitude=-3.5, latitude=-0.25, fatalities=0, inter1=None)
+    cells = dict(zip(export.CSV_COLUMNS, export.csv_cells(record), strict=True))
+    assert cells["notes"] == "'=HYPERLINK(\"http://x\")" and cells["actor1"] == "'@SUM(A1)"
+    texts = (cells["title"], cells["location"], cells["tags"], cells["source"])
+    assert texts == ("'+1", "'-2+3", "'\tcmd", "'\rx")
+    numbers = (cells["longitude"], cells["latitude"], cells["fatalities"], cells["inter1"])
+    assert numbers == ("-3.5", "-0.25", "0", "")
+
+
+def test_hostile_title_in_content_is_defused_end_to_end(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    path = content / "events" / "2019" / "2019-04-12-aleppo-overnight-shelling.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "title: Overnight government bombardment west of Aleppo", "title: '=1+cmd|'' /C calc''!A0'"),
+        encoding="utf-8")
+    corpus = load_corpus(content)
+    data = export.events_csv(build_indexes(corpus).listed, corpus, CONFIG)
+    row = next(r for r in _rows(data) if r["sitrep_id"] == "2019-04-12-aleppo-overnight-shelling")
+    assert row["title"] == "'=1+cmd|' /C calc'!A0"
+
+
+def test_json_holds_full_events_in_a_stable_shape(site) -> None:  # type: ignore[no-untyped-def]
+    corpus, indexes, files = site
+    doc = json.loads(files["data/events.json"])
+    assert doc["count"] == len(doc["events"]) == len(indexes.listed)
+    assert [list(e) for e in doc["events"]] == [list(doc["events"][0])] * len(doc["events"])
+    attack = next(e for e in doc["events"] if e["id"] == "2019-04-11-homs-eastern-desert-attacks")
+    assert attack["claims"][0]["by"] == "islamic-state" and attack["fatalities"]["breakdown"]["side_a"] == 27
+    assert attack["actors"][0] == {"actor": "islamic-state", "name": "Islamic State", "kind": "rebel-group",
+                                   "role": "perpetrator"}
+    assert attack["sources"][0]["published"] == "2019-04-13"
+    again = export.events_json(indexes.listed, corpus, CONFIG)
+    assert again == files["data/events.json"]  # deterministic: no build time inside
+
+
+def test_geojson_points_and_null_geometry_for_region_only_events(site) -> None:  # type: ignore[no-untyped-def]
+    corpus, indexes, files = site
+    doc = json.loads(files["data/events.geojson"])
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == len(indexes.listed)
+    for feature in doc["features"]:
+        event = corpus.events_by_id[feature["id"]]
+        if event.location.lat is None:
+            assert feature["geometry"] is None and feature["properties"]["geo_precision"] == 3
+        else:
+            assert feature["geometry"] == {"type": "Point",
+                                           "coordinates": [event.location.lon, event.location.lat]}
+    assert any(f["geometry"] is None for f in doc["features"])
+
+
+def test_the_same_exports_exist_per_region_and_per_actor(site) -> None:  # type: ignore[no-untyped-def]
+    corpus, indexes, files = site
+    for fmt in ("csv", "json", "geojson"):
+        for region in corpus.regions:
+            assert f"data/regions/{region.lower()}.{fmt}" in files
+        for actor in corpus.actors:
+            assert f"data/actors/{actor}.{fmt}" in files
+    for region in corpus.regions:
+        rows = _rows(files[f"data/regions/{region.lower()}.csv"])
+        assert [r["sitrep_id"] for r in rows] == [e.id for e in indexes.by_region.get(region, ())]
+        assert all(r["region_id"] == region for r in rows)
+    for actor in corpus.actors:
+        doc = json.loads(files[f"data/actors/{actor}.json"])
+        assert [e["id"] for e in doc["events"]] == [e.id for e in indexes.by_actor.get(actor, ())]
+
+
+def test_every_output_path_is_safe_and_unique() -> None:
+    corpus = load_corpus(MINIMAL)
+    paths = [f.path for f in export.iter_files(corpus, build_indexes(corpus), CONFIG)]
+    assert len(paths) == len(set(paths))
+    assert all(check_path(p) == p for p in paths)
+    assert {"data/events.csv", "feeds/atom.xml", "sitemap.xml", "robots.txt"} <= set(paths)
