@@ -15,6 +15,7 @@ Results are printed and written to bench/results/import-<date>.txt.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import platform
 import shutil
@@ -62,22 +63,20 @@ def make_csv(path: Path, n_rows: int) -> None:
 
 
 def run_child(csv_path: Path, content: Path) -> tuple[dict, float, float]:
-    """Import in a fresh process; return (its summary, wall seconds, peak RSS in MB)."""
+    """Import in a fresh process; return (its summary, wall seconds, its own peak RSS in MB)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(csv_path), str(content)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - started
-    # communicate() reaped the child; RUSAGE_CHILDREN holds the largest child RSS so far.
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if proc.returncode:
-        raise click.ClickException(err.decode(errors="replace")[-2000:])
-    import json
-
-    return json.loads(out), wall, peak
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(csv_path), str(content)], env=env,
+                                stdout=subprocess.PIPE, stderr=err)
+        out = proc.stdout.read()  # type: ignore[union-attr]
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, unlike RUSAGE_CHILDREN
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        if proc.returncode:
+            err.seek(0)
+            raise click.ClickException(err.read().decode(errors="replace")[-2000:])
+    return json.loads(out), wall, usage.ru_maxrss / 1024
 
 
 def fresh_tree(root: Path) -> Path:
@@ -96,7 +95,6 @@ def main(rows: int, small: int) -> None:
              f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}", ""]
     with tempfile.TemporaryDirectory(prefix="sitrep-bench-import-") as tmp:
         work = Path(tmp)
-        # The small run goes first: ru_maxrss of children only ever grows, so order matters.
         for label, n in (("small", small), ("large", rows)):
             csv_path = work / f"ged-{n}.csv"
             make_csv(csv_path, n)
@@ -104,14 +102,17 @@ def main(rows: int, small: int) -> None:
             for run in ("first import", "re-import"):
                 summary, wall, peak = run_child(csv_path, content)
                 rate = summary["rows"] / summary["seconds"]
+                # Other work on the machine slows the run: the 1-minute load average says how much.
+                load = os.getloadavg()[0]
                 lines.append(f"{n:>7} rows, {run:<12}: {summary['seconds']:7.1f} s import "
-                             f"({wall:.1f} s with start-up), {rate:8.0f} rows/s, peak RSS so far {peak:6.1f} MB; "
+                             f"({wall:.1f} s with start-up), {rate:6.0f} rows/s, peak RSS {peak:5.1f} MB; "
                              f"added {summary['added']}, matched {summary['matched']}, "
                              f"rejected {summary['rejected']}, actors {summary['actors']}, "
-                             f"sources {summary['sources']}")
+                             f"sources {summary['sources']}; load average {load:.1f}")
                 click.echo(lines[-1])
             size = csv_path.stat().st_size / 1e6
-            lines.append(f"{'':>7}  file {size:.1f} MB; {sum(1 for _ in content.rglob('*.yaml'))} content files")
+            files = sum(1 for _ in content.rglob("*.yaml"))
+            lines.append(f"{'':>7}  file {size:.1f} MB; {files} content files")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"import-{date.today().isoformat()}.txt"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")

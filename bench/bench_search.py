@@ -97,14 +97,16 @@ def html_path(corpus: Any, indexes: Any, config: SiteConfig, work: Path, say: Sa
     pages = sum(1 for _ in site.rglob("*.html"))
     say(f"  render + write HTML (context, not search): {t_html:.1f} s, {pages} pages")
     out = work / "pagefind-cli"
+    cpu0 = _child_cpu()
     done = run([str(binary_path()), "--site", str(site), "--output-path", str(out)])
+    cpu = _child_cpu() - cpu0
     if done.returncode != 0:
         say(f"  pagefind CLI failed (exit {done.returncode}): {done.output[-500:]}")
         return
     found = re.search(r"Indexed (\d+) pages", done.output)
     indexed = found.group(1) if found else "?"
     size, count = _tree_size(out)
-    say(f"  HTML → pagefind CLI: {done.seconds:.1f} s wall over {indexed} pages; "
+    say(f"  HTML → pagefind CLI: {done.seconds:.1f} s wall, CPU {cpu:.1f} s, over {indexed} pages; "
         f"peak memory {done.peak_mb:.0f} MB; index {_mb(size)} in {count} files (no filters)")
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)

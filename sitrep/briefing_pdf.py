@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 from sitrep.briefing import Report
@@ -21,6 +23,8 @@ from sitrep.config import SiteConfig
 from sitrep.model import Corpus
 
 log = logging.getLogger(__name__)
+
+PRUNE_AFTER_S = 24 * 3600
 
 
 @cache
@@ -43,15 +47,19 @@ def html_to_pdf(html: str, base_url: str) -> bytes:
 def cache_key(html: str, base_url: str) -> str:
     """Return the cache key of a PDF: its HTML (CSS and SVG are inline), base URL and WeasyPrint version.
 
-    System fonts are not in the key: after upgrading fonts, clear the cache (or delete .sitrep-cache)."""
-    import weasyprint
-
-    digest = hashlib.sha256(f"{weasyprint.__version__}\0{base_url}\0{html}".encode())
+    System fonts are not in the key: after upgrading fonts, clear the cache (or delete .sitrep-cache).
+    The version comes from the package metadata: importing WeasyPrint takes about a second, which a
+    build whose PDFs all come from the cache should not pay."""
+    digest = hashlib.sha256(f"{version('weasyprint')}\0{base_url}\0{html}".encode())
     return digest.hexdigest()[:40]
 
 
 class PdfCache:
-    """PDFs by cache key in a folder; `prune` drops the ones the last build did not ask for."""
+    """PDFs by cache key in a folder; `prune` drops old ones the last build did not ask for.
+
+    Several builds may share the folder (site/ and a preview, parallel tests): entries are written
+    atomically, a hit refreshes the entry's mtime, and only entries unused for a day are pruned, so
+    builds never delete what another build is using."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -64,9 +72,13 @@ class PdfCache:
         if self.folder is None:
             return make()
         path = self.folder / f"{key}.pdf"
-        if path.is_file():
+        try:
+            data = path.read_bytes()
+            os.utime(path)
             self.hits += 1
-            return path.read_bytes()
+            return data
+        except OSError:
+            pass  # not cached yet (or pruned by another build a moment ago)
         data = make()
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
@@ -74,19 +86,28 @@ class PdfCache:
         tmp.replace(path)  # atomic: a concurrent or killed build never leaves half a PDF
         return data
 
-    def prune(self) -> None:
-        """Delete cached PDFs not used since this cache was opened."""
+    def prune(self, max_age_s: float = PRUNE_AFTER_S) -> None:
+        """Delete cached PDFs this build did not use and nothing has used for `max_age_s` seconds."""
         if self.folder is None or not self.folder.is_dir():
             return
+        cutoff = time.time() - max_age_s
         for path in self.folder.glob("*.pdf"):
-            if path.stem not in self.used:
-                path.unlink(missing_ok=True)
+            try:
+                if path.stem not in self.used and path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue  # another build pruned or refreshed it
 
 
 def cache_folder(config: SiteConfig) -> Path | None:
-    """Return where the build keeps briefing PDFs: `config.cache_dir`/pdf when the build set one."""
+    """Return where builds keep briefing PDFs: `config.cache_dir`/pdf when the build sets one, else
+    .sitrep-cache/pdf beside mkdocs.yml (where the parse cache of the default site/ lives too)."""
     base = getattr(config, "cache_dir", None)
-    return Path(base) / "pdf" if base else None
+    if base:
+        return Path(base) / "pdf"
+    if config.config_path is not None:
+        return Path(config.config_path).resolve().parent / ".sitrep-cache" / "pdf"
+    return None
 
 
 def render_pdf(report: Report, corpus: Corpus, config: SiteConfig,

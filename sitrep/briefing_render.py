@@ -28,11 +28,16 @@ from sitrep.render_context import Chart, Meta
 from sitrep.render_text import date_text, deaths, number, period_text, short_day, toll
 from sitrep.svgmap import render_map
 
-# ---- text helpers -----------------------------------------------------------------------------
+# ---- figures and chart ------------------------------------------------------------------------
 
 def range_text(low: int, best: int, high: int) -> str:
     """Return a summed toll: '40', or '38–40 (best estimate 40)' when sources disagree."""
     return number(best) if low == high else f"{toll(low, high)} (best estimate {number(best)})"
+
+
+def per_text(days: int) -> str:
+    """Return what one bar covers: 'day', 'week' or '30 days'."""
+    return "day" if days == 1 else "week" if days == 7 else f"{days} days"
 
 
 def series_chart(buckets: Sequence[Bucket]) -> Markup:
@@ -40,7 +45,7 @@ def series_chart(buckets: Sequence[Bucket]) -> Markup:
     if not buckets:
         return Markup()
     size = buckets[0].days
-    per = "day" if size == 1 else "week" if size == 7 else f"{size} days"
+    per = per_text(size)
     hover = [short_day(b.start) if size == 1 else f"{short_day(b.start)} – {short_day(b.end)}"
              for b in buckets]
     return charts.bar_chart(hover, axis_labels(buckets), (
@@ -55,14 +60,14 @@ def axis_labels(buckets: Sequence[Bucket], width: float = 588.0) -> list[str | N
     """Return x labels that do not collide: 'day month' where a month starts, day numbers between."""
     bar_w = min(width / max(len(buckets), 1), 36.0)
     labels: list[str | None] = [None] * len(buckets)
-    taken: list[float] = []
+    taken: list[tuple[float, float]] = []  # (centre, half width) of the labels placed so far
 
     def place(i: int, text: str) -> None:
         x = (i + 0.5) * bar_w
         half = 3.5 * len(text)  # about half the text's width at the chart's 11 px
-        if all(abs(x - t) >= half + 12 for t in taken):
+        if all(abs(x - tx) >= half + th + 6 for tx, th in taken):
             labels[i] = text
-            taken.append(x)
+            taken.append((x, half))
 
     for i, b in enumerate(buckets):
         if i == 0 or b.start.month != buckets[i - 1].start.month:
@@ -151,7 +156,7 @@ def add_helpers(env: jinja2.Environment) -> None:
     """Register the filters and globals briefing templates use (also on the site's environment)."""
     env.filters.update(period=lambda s: period_text(s.period_from, s.period_to), date_text=date_text,
                        deaths=deaths, number=number, md=md_escape, md_url=md_url, is_web=is_web)
-    env.globals.update(range_text=range_text, period_text=period_text, toll=toll)
+    env.globals.update(range_text=range_text, period_text=period_text, toll=toll, per_text=per_text)
 
 
 def _sections(report: Report, corpus: Corpus) -> dict[str, object]:
@@ -220,7 +225,7 @@ def site_environment(config: SiteConfig) -> jinja2.Environment:
 
 def _chart_data(report: Report) -> Chart:
     days = tuple((b.start, b.events, b.low, b.high) for b in report.figures.series)
-    per = "day" if report.figures.bucket_days == 1 else f"{report.figures.bucket_days} days"
+    per = per_text(report.figures.bucket_days)
     return Chart(series_chart(report.figures.series), f"Events and fatalities per {per}, "
                  f"{period_text(report.scope.period_from, report.scope.period_to)}", days=days)
 

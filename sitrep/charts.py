@@ -62,7 +62,7 @@ def _panel(s: Series, labels: Sequence[str], top: float, bar_w: float) -> list[s
     base, right = top + _PANEL_H, _LEFT + bar_w * len(s.values)
     out = [f'<text x="{_LEFT}" y="{top - 8:.1f}" font-size="12" font-weight="600" fill="#1a1a1a">'
            f"{escape(s.title)}</text>"]
-    for tick in sorted({0, vmax // 2, vmax}):
+    for tick in sorted({0, vmax // 2 if vmax % 2 == 0 else 0, vmax}):  # no '2' halfway up a 0–5 axis
         y = base - _PANEL_H * tick / vmax
         out.append(f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="'
                    f'{"#767676" if tick == 0 else "#d9d9d9"}" stroke-width="{1 if tick == 0 else 0.6}"/>'

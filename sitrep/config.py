@@ -30,6 +30,9 @@ class SiteConfig:
     nav: tuple[tuple[str, str], ...] = ()
     """Editorial navigation from mkdocs.yml: (title, path of a content/pages file)."""
     config_path: Path | None = None
+    content_dir: Path | None = None
+    """The content folder being built (set by the pipeline from --content); its pages/ folder holds
+    the editorial pages, so a build of another content tree gets that tree's pages."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -71,7 +71,9 @@ def dest_path(src: str) -> str:
 
 
 def docs_dir_of(config: SiteConfig) -> Path | None:
-    """Return the editorial pages folder named by mkdocs.yml's docs_dir, if there is one."""
+    """Return the editorial pages folder: the built content's pages/, else mkdocs.yml's docs_dir."""
+    if config.content_dir is not None and (config.content_dir / "pages").is_dir():
+        return config.content_dir / "pages"
     if config.config_path is None:
         return None
     path = Path(config.config_path)

@@ -21,6 +21,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -154,14 +155,22 @@ def csv_cells(record: Mapping[str, Any]) -> list[str]:
             for c in CSV_COLUMNS]
 
 
-def events_csv(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
-    """Return the events as CSV (RFC 4180, UTF-8 without BOM, header first)."""
-    names, buf = _Names(corpus), io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        writer.writerow(csv_cells(csv_record(event, names, config)))
-    return buf.getvalue().encode("utf-8")
+def _csv_line(cells: Sequence[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow(cells)
+    return buf.getvalue()
+
+
+_CSV_HEADER = _csv_line(CSV_COLUMNS)
+
+
+def _csv_fragment(event: Event, names: _Names, config: SiteConfig) -> str:
+    return _csv_line(csv_cells(csv_record(event, names, config)))
+
+
+def _csv_file(lines: Sequence[str], config: SiteConfig) -> bytes:
+    """Return CSV (RFC 4180, UTF-8 without BOM, header first)."""
+    return (_CSV_HEADER + "".join(lines)).encode("utf-8")
 
 
 # ---- JSON ---------------------------------------------------------------------------------------
@@ -215,10 +224,8 @@ def _array(items: Iterable[str]) -> str:
     return f"[\n{body}\n]" if body else "[]"
 
 
-def events_json(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+def _json_file(items: Sequence[str], config: SiteConfig) -> bytes:
     """Return {"site", "count", "events": [...]} with every event in full."""
-    names = _Names(corpus)
-    items = [_dumps(event_object(e, names, config)) for e in events]
     head = _dumps({"site": config.site_url, "count": len(items)})[:-1]
     return f'{head},"events":{_array(items)}}}\n'.encode()
 
@@ -244,17 +251,56 @@ def event_feature(event: Event, names: _Names, config: SiteConfig) -> dict[str, 
     }
 
 
-def events_geojson(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+def _geojson_file(features: Sequence[str], config: SiteConfig) -> bytes:
     """Return a GeoJSON FeatureCollection (RFC 7946), one feature per event."""
-    names = _Names(corpus)
-    features = _array(_dumps(event_feature(e, names, config)) for e in events)
-    return f'{{"type":"FeatureCollection","features":{features}}}\n'.encode()
+    return f'{{"type":"FeatureCollection","features":{_array(features)}}}\n'.encode()
 
 
 # ---- files --------------------------------------------------------------------------------------
 
-Serializer = Callable[[Iterable[Event], Corpus, SiteConfig], bytes]
-FORMATS: Mapping[str, Serializer] = {"csv": events_csv, "json": events_json, "geojson": events_geojson}
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One export format: an event's fragment (a CSV line, a JSON object) and the file around them."""
+
+    fragment: Callable[[Event, _Names, SiteConfig], str]
+    assemble: Callable[[Sequence[str], SiteConfig], bytes]
+
+
+FORMATS: Mapping[str, Format] = {
+    "csv": Format(_csv_fragment, _csv_file),
+    "json": Format(lambda e, n, c: _dumps(event_object(e, n, c)), _json_file),
+    "geojson": Format(lambda e, n, c: _dumps(event_feature(e, n, c)), _geojson_file),
+}
+
+
+def render_events(fmt: str, events: Iterable[Event], corpus: Corpus, config: SiteConfig,
+                  cache: dict[str, str] | None = None) -> bytes:
+    """Return `events` as one file in `fmt`; `cache` reuses fragments across the files of a build."""
+    names, form = _Names(corpus), FORMATS[fmt]
+    fragments = []
+    for event in events:
+        text = cache.get(event.id) if cache is not None else None
+        if text is None:
+            text = form.fragment(event, names, config)
+            if cache is not None:
+                cache[event.id] = text
+        fragments.append(text)
+    return form.assemble(fragments, config)
+
+
+def events_csv(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+    """Return the events as ACLED-compatible CSV."""
+    return render_events("csv", events, corpus, config)
+
+
+def events_json(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+    """Return the events as JSON, in full."""
+    return render_events("json", events, corpus, config)
+
+
+def events_geojson(events: Iterable[Event], corpus: Corpus, config: SiteConfig) -> bytes:
+    """Return the events as a GeoJSON FeatureCollection."""
+    return render_events("geojson", events, corpus, config)
 
 
 def data_path(fmt: str, config: SiteConfig, scope: str | None = None, ident: str | None = None) -> str:
@@ -277,8 +323,12 @@ def _scopes(corpus: Corpus, indexes: Indexes) -> Iterator[tuple[str | None, str 
 def data_files(fmt: str) -> Callable[[Corpus, Indexes, SiteConfig], Iterator[OutputFile]]:
     """Return the exporter writing one format for the site, each region and each actor."""
     def exporter(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+        # Each event is in the site's file, its region's and each of its actors': serialise it once.
+        # The cache lives for one format only (~1 KB an event), then is dropped.
+        cache: dict[str, str] = {}
         for scope, ident, events in _scopes(corpus, indexes):
-            yield OutputFile(data_path(fmt, config, scope, ident), FORMATS[fmt](events, corpus, config))
+            yield OutputFile(data_path(fmt, config, scope, ident),
+                             render_events(fmt, events, corpus, config, cache))
     return exporter
 
 

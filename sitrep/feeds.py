@@ -22,6 +22,7 @@ from sitrep.urls import absolute_url, output_path, url_for
 from sitrep.write import OutputFile
 
 FEED_SIZE = 50
+SUMMARY_CHARS = 600
 _EPOCH = date(1970, 1, 1)
 
 
@@ -38,6 +39,11 @@ def _absolute(config: SiteConfig, target: object, *args: object) -> str:
     return absolute_url(url_for(target, *args, config=config), config)
 
 
+def _first_paragraph(markdown: str) -> str:
+    """Return the summary's first paragraph as plain text (rendering whole summaries cost the most)."""
+    return to_text(markdown.strip().split("\n\n", 1)[0][:2000], SUMMARY_CHARS)
+
+
 def _entry_summary(event: Event, corpus: Corpus) -> str:
     region = corpus.regions.get(event.region)
     where = region.name if region else event.region
@@ -47,12 +53,17 @@ def _entry_summary(event: Event, corpus: Corpus) -> str:
         toll = f" Fatalities: {f.best}" + (f" (range {f.low}–{f.high})" if f.is_range else "") + "."
     status = "" if event.status == "published" else f"[{event.status}] "
     head = f"{status}{event.event_type}, {where}, {event.date.start.isoformat()}.{toll}"
-    return f"{head} {to_text(event.summary, 1000)}"
+    return f"{head} {_first_paragraph(event.summary)}"
 
 
 def feed_xml(title: str, feed_url: str, page_url: str, events: Sequence[Event], corpus: Corpus,
-             config: SiteConfig, fallback_updated: date) -> bytes:
-    """Return one Atom feed document holding `events` (already chosen and ordered)."""
+             config: SiteConfig, fallback_updated: date, summaries: dict[str, str] | None = None) -> bytes:
+    """Return one Atom feed document holding `events` (already chosen and ordered).
+
+    `summaries` memoises entry texts by event id across the feeds of one build (an event is in the
+    site's feed, its region's and each of its actors').
+    """
+    summaries = {} if summaries is None else summaries
     fg = FeedGenerator()
     fg.id(feed_url)
     fg.title(title)
@@ -73,7 +84,9 @@ def feed_xml(title: str, feed_url: str, page_url: str, events: Sequence[Event], 
         fe.link(href=permalink, rel="alternate", type="text/html")
         fe.updated(_moment(event.updated))
         fe.published(_moment(event.date.start))
-        fe.summary(_entry_summary(event, corpus))
+        if event.id not in summaries:
+            summaries[event.id] = _entry_summary(event, corpus)
+        fe.summary(summaries[event.id])
         fe.category(term=event.event_type)
     return fg.atom_str(pretty=True)
 
@@ -95,7 +108,8 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     """Yield /feeds/atom.xml and one feed per region and per actor."""
     # A feed with no events still needs an `updated`: the corpus' newest change keeps builds stable.
     fallback = max((e.updated for e in indexes.listed), default=_EPOCH)
+    summaries: dict[str, str] = {}
     for title, feed_url, page_url, events in _scopes(corpus, indexes, config):
         data = feed_xml(title, absolute_url(feed_url, config), absolute_url(page_url, config), newest(events),
-                        corpus, config, fallback)
+                        corpus, config, fallback, summaries)
         yield OutputFile(output_path(feed_url, config), data)

@@ -330,8 +330,8 @@ def _refuse_hostile_yaml(text: str, line_offset: int) -> None:
                     raise _LoadError("YAML anchors and aliases (&name, *name) are not allowed in content",
                                      "write the value out in full", mark.line + 1 + line_offset,
                                      mark.column + 1)
-        except yaml.MarkedYAMLError:
-            return  # the parser reports the syntax error with its position
+        except yaml.YAMLError:  # syntax errors and forbidden characters alike
+            return  # the parser reports the error with its position
     if text.count("[") + text.count("{") > MAX_NESTING // 2 or _DEEP_BLOCK.search(text):
         _refuse_deep_nesting(text, line_offset)
 
@@ -355,8 +355,8 @@ def _refuse_deep_nesting(text: str, line_offset: int) -> None:
                                      "flatten the document", mark.line + 1 + line_offset, mark.column + 1)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.MarkedYAMLError:
-        return  # the parser reports the syntax error with its position
+    except yaml.YAMLError:  # syntax errors and forbidden characters alike
+        return  # the parser reports the error with its position
 
 
 # -- positions, computed only when a problem is reported ---------------------------------------

@@ -10,7 +10,7 @@ import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitrep.config import SiteConfig, load_config
@@ -43,7 +43,7 @@ def default_cache(out_dir: Path) -> Path:
 def build(content_dir: Path, out_dir: Path, config: SiteConfig | None = None, *,
           cache_path: Path | None = None, strict: bool = False) -> BuildResult:
     """Build the site of `content_dir` into `out_dir`; raise ContentError and leave the old site on errors."""
-    config = config or load_config(None)
+    config = replace(config or load_config(None), content_dir=content_dir)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     cache = ParseCache.open(cache_path)

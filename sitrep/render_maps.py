@@ -135,7 +135,7 @@ class MapMaker:
         dots = []
         for e in sorted(located, key=lambda e: (-dot_radius(e), e.id)):
             x, y = base.proj(e.location.lon, e.location.lat)  # type: ignore[arg-type]
-            dots.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{dot_radius(e)}" fill="'
+            dots.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{max(dot_radius(e), 4.0)}" fill="'
                         f'{EVENT_TYPE_COLOURS.get(e.event_type, _FALLBACK)}" fill-opacity="0.8" '
                         f'stroke="#ffffff" stroke-width="0.8"><title>{escape(e.title)}</title></circle>')
         name = self.regions[region_id].name if region_id in self.regions else region_id

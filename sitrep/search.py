@@ -1,31 +1,27 @@
 """Search stage: a Pagefind index built from the model (not from the written HTML), and /search/.
 
-One custom record per public event, actor, region, source and published briefing goes to
-`pagefind --service` through `pagefind_client` (the stock Python API reads answers at ~10 records/s;
-see that module). Building from the model is what keeps indexing linear and fast at 100k events:
-measured in bench/bench_search.py against running the pagefind CLI over the written pages.
+One custom record per public event, actor, region, source and published briefing (search_records)
+goes to `pagefind --service` through `pagefind_client` (the stock Python API reads answers at ~10
+records/s; see that module). Building from the model keeps indexing linear and fast: measured in
+bench/bench_search.py against running the pagefind CLI over the written pages.
 
-What a record carries (the browser side, static/search.js, relies on these names):
-
-- content: the words that find it, and that Pagefind cuts the result's excerpt from. Actors' and
-  regions' records hold all their names (aliases, native names, alternative names).
-- meta: title, kind, date, place, type, fatalities ("9–13"), status (when not published), url, and
-  for events `names`: the names of its region and actors with all their aliases. Pagefind 1.5
-  searches meta fields too, so "Daesh" finds Islamic State's events and "Halab" Aleppo's, while the
-  excerpt still comes from the summary rather than from a list of names.
-- filters: kind (Event, Actor, Region, Source, Briefing) and, for events, region, actor (every actor
-  in any role, claimants included), type, sub_type, assessment, year and month ("01".."12").
-  Values are names, not ids, so a shared URL reads `?region=Aleppo&actor=Islamic+State`.
-- sort: date (ISO start date) on events and briefings; sorting by date lists only those.
-
-Record URLs are relative to the site root ("/events/<id>/"): pagefind.js prefixes the folder it is
-served from, so the same index works for a site at a domain's root or under a sub-path.
+Shards. pagefind 1.5.2 holds about 100 KB per record while it builds an index (10 GB at 100k events),
+so large corpora are split into shards of at most `search_shard_size` records (mkdocs.yml
+`extra.sitrep.search_shard_size`, default SHARD_SIZE), each built by its own service process, one
+after another, so memory stays bounded. Shards follow the date order: shard 0 holds the oldest
+events and briefings, the last shard the newest plus every actor, region and source. Shard 0 is the
+bundle at pagefind/ (with pagefind.js); the others are index-only bundles at pagefind/shard-<n>/,
+which static/search.js merges with Pagefind's mergeIndex. With more than one shard each record
+carries a `shard` filter, so the page can list a date-sorted search shard by shard (Pagefind's own
+merge orders results by score, which for a sorted search is a per-shard rank, not a date).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import logging
-import re
+import math
 import shutil
 import tempfile
 import time
@@ -34,11 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitrep.config import SiteConfig
-from sitrep.index import Indexes, event_actor_roles
-from sitrep.model import Actor, Briefing, Corpus, Event, Region, Source
+from sitrep.index import Indexes
+from sitrep.model import Corpus
 from sitrep.pagefind_client import PagefindService, Record
 from sitrep.pagefind_files import is_unstable, stabilise
-from sitrep.render_text import date_text, deaths, period_text
+from sitrep.search_records import count_records, dated_records, undated_records
 from sitrep.urls import output_path, url_for
 from sitrep.write import OutputFile
 
@@ -46,6 +42,8 @@ log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
 """Where the index goes inside the site; static/search.js imports BUNDLE_DIR/pagefind.js."""
+SHARD_SIZE = 10_000
+"""Records per shard by default: about 1 GB of memory for pagefind while it builds one."""
 FILTERS: tuple[tuple[str, str], ...] = (
     ("kind", "Show"), ("region", "Region"), ("actor", "Actor"), ("type", "Event type"),
     ("sub_type", "Sub-type"), ("assessment", "Assessment"), ("year", "Year"), ("month", "Month"),
@@ -54,24 +52,65 @@ FILTERS: tuple[tuple[str, str], ...] = (
 # Pagefind's own UI bundles: the site uses static/search.js on pagefind.js instead.
 _UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.",
            "playground/")
+# What only the primary bundle needs: a merged shard is read by the primary's scripts and WebAssembly.
+_PRIMARY_ONLY = ("pagefind.js", "pagefind-worker.js", "wasm.")
 
-_CITATION = re.compile(r"\[\[([^\]\s]+)\]\]")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKUP = re.compile(r"[*_`#>|~]+|<[^>]*>")
-_SPACES = re.compile(r"\s+")
+
+@dataclass(frozen=True, slots=True)
+class ShardPlan:
+    """How many shards a corpus's index has, and where each one goes under BUNDLE_DIR/."""
+
+    count: int
+    size: int
+
+    @property
+    def dirs(self) -> tuple[str, ...]:
+        """Return each shard's folder relative to BUNDLE_DIR/: '' for shard 0, then 'shard-1/', ..."""
+        return ("", *(f"shard-{k}/" for k in range(1, self.count)))
+
+    @classmethod
+    def for_corpus(cls, corpus: Corpus, indexes: Indexes, config: SiteConfig) -> ShardPlan:
+        return cls.for_count(count_records(corpus, indexes)[0], shard_size(config))
+
+    @classmethod
+    def for_count(cls, dated: int, size: int) -> ShardPlan:
+        """Return the plan for `dated` dated records, at most `size` to a shard (at least one shard)."""
+        return cls(max(1, math.ceil(dated / size)), size)
+
+    def split(self, dated: Iterator[Record], undated: Iterable[Record]) -> Iterator[Iterator[Record]]:
+        """Yield each shard's records, lazily; the last shard gets the undated ones too."""
+        for k in range(self.count):
+            part: Iterator[Record] = itertools.islice(dated, self.size)
+            if k == self.count - 1:
+                part = itertools.chain(part, dated, undated)  # `dated` is empty here unless miscounted
+            yield part if self.count == 1 else _in_shard(part, k)
+
+
+def _in_shard(records: Iterable[Record], shard: int) -> Iterator[Record]:
+    for record in records:
+        yield dataclasses.replace(record, filters={**record.filters, "shard": [str(shard)]})
+
+
+def shard_size(config: SiteConfig) -> int:
+    """Return the records per shard: mkdocs.yml extra.sitrep.search_shard_size, else SHARD_SIZE."""
+    sitrep = config.extra.get("sitrep") or {}
+    return max(1, int(sitrep.get("search_shard_size", SHARD_SIZE)))
 
 
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
-    """Yield the search page and the Pagefind bundle (pagefind/...) for `corpus`."""
-    yield search_page(config)
-    yield from index_files(iter_records(corpus, indexes, config), config.language)
+    """Yield the search page and the Pagefind bundle (BUNDLE_DIR/...) for `corpus`."""
+    plan = ShardPlan.for_corpus(corpus, indexes, config)
+    yield search_page(config, plan)
+    shards = plan.split(dated_records(corpus, indexes, config), undated_records(corpus, indexes, config))
+    for subdir, records in zip(plan.dirs, shards, strict=True):
+        yield from index_files(records, config.language, subdir=subdir)
 
 
 # --- the index --------------------------------------------------------------------------------------
 
-def index_files(records: Iterable[Record], language: str = "en",
-                stats: dict[str, float] | None = None) -> Iterator[OutputFile]:
-    """Yield the Pagefind bundle for `records` as OutputFiles under BUNDLE_DIR/.
+def index_files(records: Iterable[Record], language: str = "en", stats: dict[str, float] | None = None,
+                *, subdir: str = "") -> Iterator[OutputFile]:
+    """Yield one Pagefind bundle for `records` as OutputFiles under BUNDLE_DIR/`subdir`.
 
     The service writes the bundle into a private temp folder and the files are streamed from there,
     so memory stays flat however large the index (GetFiles would return it as one base64 message).
@@ -88,150 +127,27 @@ def index_files(records: Iterable[Record], language: str = "en",
             bundle = service.write_files(index, tmp / BUNDLE_DIR)
             stats["service_peak_mb"] = service.peak_memory_mb() or 0.0
         stats["add_s"], stats["write_s"] = added - started, time.perf_counter() - added
-        log.info("search: %d records indexed in %.1f s, bundle written in %.1f s",
-                 stats["records"], stats["add_s"], stats["write_s"])
-        yield from _bundle_files(bundle)
+        log.info("search: %d records indexed in %.1f s, bundle written in %.1f s (%s)",
+                 stats["records"], stats["add_s"], stats["write_s"], f"{BUNDLE_DIR}/{subdir}")
+        yield from _bundle_files(bundle, subdir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _bundle_files(bundle: Path) -> Iterator[OutputFile]:
+def _bundle_files(bundle: Path, subdir: str) -> Iterator[OutputFile]:
     """Yield the bundle's files, the few that pagefind writes differently on each run put in order."""
+    skip = _UNUSED if not subdir else (*_UNUSED, *_PRIMARY_ONLY)
     unstable: dict[str, bytes] = {}
     for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
         rel = path.relative_to(bundle).as_posix()
-        if rel.startswith(_UNUSED):
+        if rel.startswith(skip):
             continue
         if is_unstable(rel):
             unstable[rel] = path.read_bytes()
         else:
-            yield OutputFile(f"{BUNDLE_DIR}/{rel}", path.read_bytes())
+            yield OutputFile(f"{BUNDLE_DIR}/{subdir}{rel}", path.read_bytes())
     for rel, data in sorted(stabilise(unstable).items()):
-        yield OutputFile(f"{BUNDLE_DIR}/{rel}", data)
-
-
-def iter_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
-    """Yield one record per public event, actor, region, source and published briefing, lazily."""
-    lang = config.language
-    for event in indexes.listed:
-        yield event_record(event, corpus, lang)
-    for actor in corpus.actors.values():
-        yield actor_record(actor, indexes, lang)
-    for region in corpus.regions.values():
-        yield region_record(region, indexes, lang)
-    for source in corpus.sources.values():
-        yield source_record(source, indexes, lang)
-    for briefing in corpus.briefings.values():
-        if briefing.status == "published":
-            yield briefing_record(briefing, corpus, lang)
-
-
-def event_record(event: Event, corpus: Corpus, language: str = "en") -> Record:
-    """Return the search record of one event."""
-    region = corpus.regions.get(event.region)
-    actors = [corpus.actors[a] for a in sorted(event_actor_roles(event)) if a in corpus.actors]
-    sources = [corpus.sources[s.source] for s in event.sources if s.source in corpus.sources]
-    loc = event.location
-    # The title is a meta field, which Pagefind searches and weighs on its own; repeating it here
-    # would only push the summary out of the excerpt.
-    words = [plain(event.summary), loc.place, loc.admin2, event.event_type, event.sub_event_type,
-             *(s.name for s in sources), *(t.replace("-", " ") for t in event.tags)]
-    if event.status != "published":
-        words.append(event.status)
-    start = event.date.start
-    meta = {"title": event.title, "kind": "Event", "date": date_text(event.date),
-            "place": ", ".join(p for p in (loc.place, region.name if region else loc.region) if p),
-            "type": f"{event.event_type}: {event.sub_event_type}", "fatalities": deaths(event.fatalities),
-            "assessment": event.assessment, "url": url_for(event),
-            "names": "; ".join([*_region_names(region), *(n for a in actors for n in _actor_names(a))])}
-    if event.status != "published":
-        meta["status"] = event.status
-    filters = {"kind": ["Event"], "region": [region.name if region else loc.region],
-               "actor": sorted({a.name for a in actors}), "type": [event.event_type],
-               "sub_type": [event.sub_event_type], "assessment": [event.assessment],
-               "year": [f"{start.year:04d}"], "month": [f"{start.month:02d}"]}
-    return Record(url_for(event), _join(words), language, meta, filters, {"date": start.isoformat()})
-
-
-def actor_record(actor: Actor, indexes: Indexes, language: str = "en") -> Record:
-    """Return the search record of one actor: its name, native name and every alias find it."""
-    words = [*_actor_names(actor), _label(actor.kind), plain(actor.description)]
-    meta = {"title": actor.name, "kind": "Actor", "type": _label(actor.kind), "url": url_for(actor),
-            "events": str(len(indexes.by_actor.get(actor.id, ())))}
-    if actor.aliases:
-        meta["aliases"] = ", ".join(actor.aliases)
-    return Record(url_for(actor), _join(words), language, meta, {"kind": ["Actor"], "actor": [actor.name]})
-
-
-def region_record(region: Region, indexes: Indexes, language: str = "en") -> Record:
-    """Return the search record of one region: its name, native name and alternative names find it."""
-    words = [*_region_names(region), region.iso_3166_2, plain(region.description)]
-    meta = {"title": region.name, "kind": "Region", "place": region.country, "url": url_for(region),
-            "events": str(len(indexes.by_region.get(region.id, ())))}
-    if region.alt_names:
-        meta["aliases"] = ", ".join(region.alt_names)
-    return Record(url_for(region), _join(words), language, meta,
-                  {"kind": ["Region"], "region": [region.name]})
-
-
-def source_record(source: Source, indexes: Indexes, language: str = "en") -> Record:
-    """Return the search record of one source."""
-    words = [source.name, source.native_name, *source.aliases, _label(source.kind), plain(source.description)]
-    meta = {"title": source.name, "kind": "Source", "type": _label(source.kind), "url": url_for(source),
-            "events": str(len(indexes.by_source.get(source.id, ())))}
-    return Record(url_for(source), _join(words), language, meta, {"kind": ["Source"]})
-
-
-def briefing_record(briefing: Briefing, corpus: Corpus, language: str = "en") -> Record:
-    """Return the search record of one briefing; cited events count by their titles."""
-    regions = [corpus.regions[r] for r in briefing.regions if r in corpus.regions]
-    actors = [corpus.actors[a] for a in briefing.actors if a in corpus.actors]
-
-    def cite(m: re.Match[str]) -> str:
-        event = corpus.events_by_id.get(m.group(1))
-        return event.title if event else ""
-
-    words = [briefing.title, plain(briefing.summary), plain(_CITATION.sub(cite, briefing.body)),
-             *(r.name for r in regions), *(a.name for a in actors)]
-    start = briefing.period_from
-    meta = {"title": briefing.title, "kind": "Briefing", "url": url_for(briefing),
-            "date": period_text(briefing.period_from, briefing.period_to)}
-    filters = {"kind": ["Briefing"], "region": [r.name for r in regions], "actor": [a.name for a in actors],
-               "year": [f"{start.year:04d}"], "month": [f"{start.month:02d}"]}
-    return Record(url_for(briefing), _join(words), language, meta, {k: v for k, v in filters.items() if v},
-                  {"date": start.isoformat()})
-
-
-def _actor_names(actor: Actor) -> list[str]:
-    return [actor.name, *([actor.native_name] if actor.native_name else []), *actor.aliases]
-
-
-def _region_names(region: Region | None) -> list[str]:
-    if region is None:
-        return []
-    return [region.name, *([region.native_name] if region.native_name else []), *region.alt_names]
-
-
-def _label(slug: str) -> str:
-    """Return 'rebel-group' as 'Rebel group'."""
-    return slug.replace("-", " ").capitalize()
-
-
-def plain(markdown: str | None) -> str:
-    """Return Markdown as plain words, cheaply: link text kept, markup characters dropped.
-
-    Rendering every summary through Markdown and nh3 (markup.to_text) costs more than the whole
-    index at 100k events; search needs only the words, and the result list shows Pagefind's excerpt.
-    """
-    if not markdown:
-        return ""
-    text = _CITATION.sub(r"\1", markdown)
-    text = _LINK.sub(r"\1", text)
-    return _SPACES.sub(" ", _MARKUP.sub(" ", text)).strip()
-
-
-def _join(words: Iterable[str | None]) -> str:
-    return "\n".join(w for w in words if w)
+        yield OutputFile(f"{BUNDLE_DIR}/{subdir}{rel}", data)
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -242,10 +158,12 @@ class SearchPage:
 
     bundle_url: str
     """URL of the Pagefind bundle folder, ending in '/'."""
+    shards: tuple[str, ...] = ()
+    """Folders of the shards to merge, relative to bundle_url (shard 0 is the bundle itself)."""
     filters: tuple[tuple[str, str], ...] = FILTERS
 
 
-def search_page(config: SiteConfig) -> OutputFile:
+def search_page(config: SiteConfig, plan: ShardPlan | None = None) -> OutputFile:
     """Return /search/: the form (works without JS as a plain GET form) and the results area."""
     from sitrep.render import make_environment
     from sitrep.render_context import Meta
@@ -253,6 +171,7 @@ def search_page(config: SiteConfig) -> OutputFile:
     url = url_for("search", config=config)
     meta = Meta(title="Search", url=url, section="search", noindex=True,
                 description="Search events, actors, regions, sources and briefings.")
-    page = SearchPage(bundle_url=url_for("home", config=config) + BUNDLE_DIR + "/")
+    page = SearchPage(bundle_url=url_for("home", config=config) + BUNDLE_DIR + "/",
+                      shards=(plan or ShardPlan(1, SHARD_SIZE)).dirs[1:])
     html = make_environment(config).get_template("search.html").render(page=page, meta=meta)
     return OutputFile(output_path(url, config), html.encode("utf-8"))

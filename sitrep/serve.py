@@ -103,10 +103,10 @@ class Preview:
             self.version += 1
             self.builds += 1
 
-    def watch(self) -> None:
-        """Poll the watched files until stopped; rebuild after each change (edits settle for one poll)."""
+    def watch(self, last: Stamp) -> None:
+        """Poll the watched files until stopped; rebuild after each change from `last` (the stamp the
+        running site was built from, so an edit made before watching started is not missed)."""
         roots = watched_roots(self.content_dir, self.config_path)
-        last = snapshot(roots)
         while not self.stop_event.wait(POLL_SECONDS):
             now = snapshot(roots)
             if now != last:
@@ -200,6 +200,7 @@ def start_preview(content_dir: Path, out_dir: Path, config_path: Path, host: str
                   port: int = 8000) -> Preview:
     """Build once, then serve and watch in background threads; return the running Preview."""
     preview = Preview(content_dir, out_dir, config_path)
+    stamp = snapshot(watched_roots(content_dir, config_path))
     preview.rebuild()
     handler = type("BoundPreviewHandler", (PreviewHandler,),
                    {"preview": preview, "base": base_path(preview.config)})
@@ -207,7 +208,7 @@ def start_preview(content_dir: Path, out_dir: Path, config_path: Path, host: str
     server.daemon_threads = True
     preview.server = server
     threading.Thread(target=server.serve_forever, name="sitrep-serve", daemon=True).start()
-    threading.Thread(target=preview.watch, name="sitrep-watch", daemon=True).start()
+    threading.Thread(target=preview.watch, args=(stamp,), name="sitrep-watch", daemon=True).start()
     return preview
 
 

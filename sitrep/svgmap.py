@@ -195,8 +195,9 @@ def render_map(shapes: Mapping[str, Shape], events: Sequence[Event], *, frame: S
     # the framed regions) without a clipPath id, which could clash with another map on the page.
     area = [f'<svg x="0" y="0" width="{width}" height="{proj.height:.1f}" overflow="hidden">'
             f'<rect width="{width}" height="{proj.height:.1f}" fill="#fbfbf9"/>',
-            *_shapes_svg(shapes, set(highlight), proj, bbox), *_labels_svg(shapes, labels or {}, proj),
-            *_dots_svg(points, proj), "</svg>"]
+            *_shapes_svg(shapes, set(highlight), proj, bbox), *_dots_svg(points, proj),
+            # Labels last, on their white halo: a reader must be able to read them over busy dots.
+            *_labels_svg(shapes, labels or {}, proj), "</svg>"]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="region-map briefing-map" role="img" '
             f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}" '
             f'font-family="{_FONT}" aria-label="{escape(title)}"><title>{escape(title)}</title>'

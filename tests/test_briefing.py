@@ -11,13 +11,14 @@ import re
 import subprocess
 from dataclasses import replace
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 from pypdf import PdfReader
 
-from sitrep import briefing, briefing_pdf, briefing_render
+from sitrep import briefing, briefing_figures, briefing_pdf, briefing_render
 from sitrep.briefing import Scope, build_report, make_adhoc, select_events
 from sitrep.config import SiteConfig, load_config
 from sitrep.model import Corpus, Event
@@ -325,7 +326,9 @@ def test_pdf_cache_reuses_unchanged_briefings_and_prunes_stale_ones(corpus: Corp
     changed = briefing_pdf.render_pdf(edited_report, corpus, config, after_edit)
     assert after_edit.hits == 0 and changed != first
     after_edit.prune()
-    assert len(list(tmp_path.glob("*.pdf"))) == 1  # the stale PDF is gone, the new one kept
+    assert len(list(tmp_path.glob("*.pdf"))) == 2  # the old PDF was used a moment ago: kept for a day
+    after_edit.prune(max_age_s=-1)
+    assert len(list(tmp_path.glob("*.pdf"))) == 1  # once stale, it goes; the one this build used stays
 
 
 def test_brief_command_writes_the_adhoc_briefing(tmp_path: Path) -> None:
@@ -339,3 +342,16 @@ def test_brief_command_writes_the_adhoc_briefing(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     md = out.read_text(encoding="utf-8")
     assert md.startswith("# Events, 1–30 April 2019: Aleppo\n") and "- **Events:** 2" in md
+
+
+@pytest.mark.parametrize("days", [7, 31, 92])
+def test_chart_axis_labels_never_collide_and_mark_each_month(days: int) -> None:
+    first = date(2019, 3, 20)
+    series = briefing_figures.series([], first, date.fromordinal(first.toordinal() + days - 1))
+    labels = briefing_render.axis_labels(series)
+    bar_w = min(588.0 / len(series), 36.0)
+    placed = [((i + 0.5) * bar_w, text) for i, text in enumerate(labels) if text]
+    for (x0, t0), (x1, t1) in pairwise(placed):
+        assert x1 - x0 >= 3.5 * (len(t0) + len(t1)), (t0, t1)
+    starts = [i for i, b in enumerate(series) if i == 0 or b.start.month != series[i - 1].start.month]
+    assert all(labels[i] and " " in labels[i] for i in starts)  # '20 Mar', '1 Apr', ...

@@ -53,7 +53,7 @@ def test_editing_one_event_rewrites_only_pages_that_show_it(minimal_copy: Path, 
     build(minimal_copy, out, load_config(CONFIG))
     before = snapshot(out)
     event = next(minimal_copy.glob("events/**/2019-04-13-aleppo-*.yaml"))
-    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Updated: ", 1),
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Updated ", 1),
                      encoding="utf-8")
     result = build(minimal_copy, out, load_config(CONFIG))
     written = set(result.report.written)

@@ -62,7 +62,7 @@ def test_home_key_figures_for_latest_period(site: Path) -> None:
     assert "15 March – 13 April 2019" in text(period.find(".//h2"))
     figures = {text(d.find("dt")): text(d.find("dd")) for d in period.iter("div") if d.find("dt") is not None}
     assert figures["Events"] == "3"
-    assert figures["Fatalities (range)"] == "38–40"
+    assert figures["Reported fatalities (range)"] == "38–40"
     regions = next(t for t in period.iter("table") if "affected regions" in text(t.find("caption")))
     rows = [[text(c) for c in tr] for tr in regions.find("tbody")]
     assert rows == [["Aleppo", "2", "11–13"], ["Homs", "1", "27"]]

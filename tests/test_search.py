@@ -1,7 +1,9 @@
-"""Search stage: records built from the model, the Pagefind bundle, and the /search/ page."""
+"""Search stage: the Pagefind bundle (in shards when large) and the /search/ page."""
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import json
 import tempfile
 from pathlib import Path
@@ -14,13 +16,12 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes, build_indexes
 from sitrep.model import Corpus
 from sitrep.pagefind_client import Record
+from sitrep.search_records import iter_records
 from sitrep.validate import load_corpus
 from sitrep.write import OutputFile, check_path
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
 HOMS = "2019-04-11-homs-eastern-desert-attacks"
-CHECKPOINTS = "2019-04-13-aleppo-western-checkpoints-attack"
-SHELLING = "2019-04-12-aleppo-overnight-shelling"
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
 
@@ -33,85 +34,13 @@ def minimal() -> tuple[Corpus, Indexes]:
 @pytest.fixture(scope="module")
 def records(minimal: tuple[Corpus, Indexes]) -> dict[str, Record]:
     corpus, indexes = minimal
-    return {r.url: r for r in search.iter_records(corpus, indexes, SiteConfig())}
+    return {r.url: r for r in iter_records(corpus, indexes, SiteConfig())}
 
 
 @pytest.fixture(scope="module")
 def built(minimal: tuple[Corpus, Indexes]) -> dict[str, bytes]:
     corpus, indexes = minimal
     return {f.path: f.data for f in search.iter_files(corpus, indexes, SiteConfig())}
-
-
-def test_every_public_thing_gets_one_record(minimal: tuple[Corpus, Indexes],
-                                            records: dict[str, Record]) -> None:
-    corpus, indexes = minimal
-    expected = {f"/events/{e.id}/" for e in indexes.listed} | {f"/actors/{a}/" for a in corpus.actors} \
-        | {f"/regions/{r.lower()}/" for r in corpus.regions} | {f"/sources/{s}/" for s in corpus.sources} \
-        | {f"/briefings/{b.id}/" for b in corpus.briefings.values() if b.status == "published"}
-    assert set(records) == expected
-    kinds = sorted(r.filters["kind"][0] for r in records.values())
-    assert kinds.count("Event") == len(indexes.listed) == 3
-
-
-def test_event_record_has_filters_sort_and_result_facts(records: dict[str, Record]) -> None:
-    rec = records[f"/events/{HOMS}/"]
-    assert rec.filters == {"kind": ["Event"], "region": ["Homs"],
-                           "actor": ["Islamic State", "Syrian government forces"], "type": ["Battles"],
-                           "sub_type": ["Armed clash"], "assessment": ["reported"], "year": ["2019"],
-                           "month": ["04"]}
-    assert rec.sort == {"date": "2019-04-11"}
-    assert rec.meta["title"].startswith("Islamic State attacks")
-    assert rec.meta["date"] == "11–13 Apr 2019"
-    assert rec.meta["fatalities"] == "27"
-    assert rec.meta["type"] == "Battles: Armed clash"
-    assert rec.meta["place"] == "desert east of Homs province, Homs"
-    assert rec.meta["url"] == rec.url
-
-
-def test_disagreeing_tolls_show_as_a_range(records: dict[str, Record]) -> None:
-    assert records[f"/events/{CHECKPOINTS}/"].meta["fatalities"] == "11–13"
-
-
-def test_aliases_and_alternative_names_are_searchable_words(records: dict[str, Record]) -> None:
-    actor = records["/actors/islamic-state/"]
-    for word in ("Islamic State", "Daesh", "ISIS", "ISIL", "داعش", "الدولة الإسلامية"):
-        assert word in actor.content
-    assert actor.meta["aliases"].startswith("Daesh, ISIS")
-    region = records["/regions/sy-hl/"]
-    assert {"Aleppo", "Halab", "Alep", "حلب"} <= set(region.content.split("\n"))
-    # An event finds its actors' aliases and its region's other names too (a searched meta field).
-    assert "Daesh" in records[f"/events/{HOMS}/"].meta["names"]
-    assert "Halab" in records[f"/events/{CHECKPOINTS}/"].meta["names"]
-    assert "Daesh" not in records[f"/events/{HOMS}/"].content
-
-
-def test_briefing_record_cites_events_by_title(records: dict[str, Record]) -> None:
-    rec = records["/briefings/2019-04-week-15/"]
-    assert "[[" not in rec.content
-    assert "Islamic State attacks on government forces in the desert east of Homs" in rec.content
-    assert rec.filters["region"] == ["Homs", "Aleppo"]
-    assert rec.sort == {"date": "2019-04-07"}
-
-
-def test_drafts_are_not_indexed(minimal_copy: Path) -> None:
-    events = minimal_copy / "events" / "2019"
-    draft = (events / f"{SHELLING}.yaml").read_text().replace("status: published", "status: draft")
-    (events / "2019-04-12-unreviewed-report.yaml").write_text(draft)
-    corpus = load_corpus(minimal_copy)
-    urls = {r.url for r in search.iter_records(corpus, build_indexes(corpus), SiteConfig())}
-    assert "/events/2019-04-12-unreviewed-report/" not in urls
-    assert f"/events/{SHELLING}/" in urls
-
-
-@pytest.mark.parametrize(("markdown", "text"), [
-    ("A **bold** and *soft* claim", "A bold and soft claim"),
-    ("see [the report](https://example.org/r) and ![map](m.png)", "see the report and map"),
-    ("cited [[2019-04-11-x]] here", "cited 2019-04-11-x here"),
-    ("# Heading\n\n> quote `code`", "Heading quote code"),
-    ("", ""),
-])
-def test_plain_keeps_words_and_drops_markup(markdown: str, text: str) -> None:
-    assert search.plain(markdown) == text
 
 
 def test_bundle_is_complete_and_lean(built: dict[str, bytes], records: dict[str, Record]) -> None:
@@ -173,7 +102,7 @@ def test_a_site_under_a_sub_path_keeps_record_urls_root_relative(minimal: tuple[
     page = _page(search.search_page(config).data)
     assert page.find(".//h:form[@id='search-form']", NS).get("action") == "/sitrep/search/"
     assert page.find(".//h:div[@id='search']", NS).get("data-bundle") == "/sitrep/pagefind/"
-    urls = {r.url for r in search.iter_records(corpus, indexes, config)}
+    urls = {r.url for r in iter_records(corpus, indexes, config)}
     assert f"/events/{HOMS}/" in urls
 
 
@@ -183,3 +112,60 @@ def test_the_same_content_gives_the_same_bytes(minimal: tuple[Corpus, Indexes],
     corpus, indexes = minimal
     again = {f.path: f.data for f in search.iter_files(corpus, indexes, SiteConfig())}
     assert again == built
+
+
+def test_no_records_still_give_a_bundle() -> None:
+    stats: dict[str, float] = {}
+    paths = {f.path for f in search.index_files([], "en", stats)}
+    assert {"pagefind/pagefind.js", "pagefind/pagefind-entry.json"} <= paths
+    assert stats["records"] == 0
+
+
+def _sharded(size: int) -> SiteConfig:
+    return dataclasses.replace(SiteConfig(), extra={"sitrep": {"search_shard_size": size}})
+
+
+def _fragments(files: dict[str, bytes], prefix: str) -> list[dict]:
+    """Return the fragments (gzip of a signature and JSON) of the bundle at `prefix`."""
+    return [json.loads(gzip.decompress(d).removeprefix(b"pagefind_dcd")) for p, d in files.items()
+            if p.startswith(prefix + "fragment/")]
+
+
+def test_a_large_index_comes_in_date_ordered_shards(minimal: tuple[Corpus, Indexes],
+                                                    records: dict[str, Record]) -> None:
+    corpus, indexes = minimal
+    files = {f.path: f.data for f in search.iter_files(corpus, indexes, _sharded(2))}
+    # 3 events and 1 briefing, 2 per shard; actors, regions and sources go with the newest.
+    first, second = _fragments(files, "pagefind/"), _fragments(files, "pagefind/shard-1/")
+    assert len(first) + len(second) == len(records)
+    assert {f["filters"]["shard"][0] for f in first} == {"0"}
+    assert {f["filters"]["shard"][0] for f in second} == {"1"}
+    assert max(f["url"] for f in first if "/briefings/" in f["url"] or "/events/" in f["url"]) \
+        < min(f["url"] for f in second if "/events/" in f["url"])  # event ids start with their date
+    assert {f["meta"]["kind"] for f in second} == {"Event", "Actor", "Region", "Source"}
+    # A merged shard is data only: the primary bundle's scripts and WebAssembly read it.
+    shard = {p for p in files if p.startswith("pagefind/shard-1/")}
+    assert "pagefind/shard-1/pagefind-entry.json" in shard
+    assert not [p for p in shard if p.endswith(".js") or "/wasm." in p]
+    page = _page(files["search/index.html"])
+    assert page.find(".//h:div[@id='search']", NS).get("data-shards") == "shard-1/"
+
+
+def test_one_shard_has_no_shard_filter(built: dict[str, bytes]) -> None:
+    assert all("shard" not in f["filters"] for f in _fragments(built, "pagefind/"))
+    assert _page(built["search/index.html"]).find(".//h:div[@id='search']", NS).get("data-shards") == ""
+    assert not [p for p in built if "/shard-" in p]
+
+
+@pytest.mark.parametrize(("dated", "size", "count"), [(0, 10, 1), (4, 10, 1), (10, 10, 1), (11, 10, 2),
+                                                        (25, 10, 3)])
+def test_shards_split_the_records_in_order(dated: int, size: int, count: int) -> None:
+    plan = search.ShardPlan.for_count(dated, size)
+    assert plan.count == count
+    assert plan.dirs == ("", *(f"shard-{k}/" for k in range(1, count)))
+    records = (Record(f"/e/{i}/", "x", sort={"date": f"2019-01-{i % 28 + 1:02d}"}) for i in range(dated))
+    parts = [list(p) for p in plan.split(records, [Record("/a/", "y")])]
+    assert [r.url for p in parts for r in p] == [f"/e/{i}/" for i in range(dated)] + ["/a/"]
+    assert all(len(p) <= size for p in parts[:-1])
+    if count > 1:
+        assert all(r.filters["shard"] == [str(k)] for k, p in enumerate(parts) for r in p)

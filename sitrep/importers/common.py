@@ -76,23 +76,22 @@ class Writer:
         self.summary = summary
         self.dry_run = dry_run
         self.content = lookup.content_dir
-        self._seen: dict[str, int] = {}  # "key=value" of an external id, or "=id" → line that named it
+        self._touched: dict[str, int] = {}  # event id → line of the row that imported it in this run
 
     def apply(self, ev: ImportedEvent) -> None:
         """Add, update or match one event; record a duplicate or raise RowError for the summary."""
-        keys = [f"{k}={v}" for k, v in ev.external_ids] + [f"={ev.id}"]
-        first = next((self._seen[k] for k in keys if k in self._seen), None)
-        if first is not None:
-            self._duplicate(ev.line, f"repeats the event of line {first} ({keys[0].replace('=', ' ').strip()})",
-                            "the first row was imported; remove the repeated one")
-            return
-        for k in keys:
-            self._seen[k] = ev.line
-        resolved = resolve(ev, self.lookup)
-        for w in resolved.warnings:
-            self.summary.warnings.append((ev.line, w, "check the region"))
         existing = next((self.lookup.by_external[k] for k in ev.external_ids if k in self.lookup.by_external),
                         ev.id if ev.id in self.lookup.event_paths else None)
+        target = existing or ev.id
+        if (first := self._touched.get(target)) is not None:
+            label = " ".join(ev.external_ids[0]) if ev.external_ids else target
+            self._duplicate(ev.line, f"repeats the event of line {first} ({label})",
+                            "the first row was imported; remove the repeated one")
+            return
+        resolved = resolve(ev, self.lookup)
+        self._touched[target] = ev.line
+        for w in resolved.warnings:
+            self.summary.warnings.append((ev.line, w, "check the region"))
         if existing is not None:
             self._update(ev, existing, resolved)
         elif dup := self._curated_twin(ev, resolved):
@@ -119,7 +118,7 @@ class Writer:
         self.summary.added += 1
 
     def _update(self, ev: ImportedEvent, existing: str, resolved: _Resolved) -> None:
-        path = Path(self.lookup.event_paths[existing])
+        path = self.lookup.event_path(existing)
         found = yamlfile.untouched(path) if path.exists() else None
         if found is None:  # curated, or edited by hand since it was imported: never overwritten
             self.summary.matched += 1

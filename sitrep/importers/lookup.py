@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -60,7 +61,8 @@ class Lookup:
     actor_ids: set[str] = field(default_factory=set)
     source_names: dict[str, str] = field(default_factory=dict)
     source_ids: set[str] = field(default_factory=set)
-    event_paths: dict[str, str] = field(default_factory=dict)  # event id → file (str: 5x smaller than Path)
+    event_paths: dict[str, str] = field(default_factory=dict)
+    """Event id → its file, or "" for the usual events/<yyyy>/<id>.yaml (most files: saves memory)."""
     by_external: dict[ExternalKey, str] = field(default_factory=dict)  # (key, value) → event id
     signatures: dict[tuple[date, str], list[Signature]] = field(default_factory=lambda: defaultdict(list))
 
@@ -110,9 +112,16 @@ class Lookup:
         _index_names(self.source_names, source_id, names)
 
     def add_event(self, event_id: str, path: Path, external: Iterable[ExternalKey]) -> None:
-        self.event_paths[event_id] = str(path)
+        self.event_paths[event_id] = "" if path == self._usual_path(event_id) else str(path)
         for key in external:
             self.by_external.setdefault(key, event_id)
+
+    def event_path(self, event_id: str) -> Path:
+        """Return the file of a known event."""
+        return Path(self.event_paths[event_id] or self._usual_path(event_id))
+
+    def _usual_path(self, event_id: str) -> Path:
+        return self.content_dir / "events" / event_id[:4] / f"{event_id}.yaml"
 
 
 def _index_names(index: dict[str, str], ident: str, names: Iterable[str]) -> None:
@@ -156,9 +165,18 @@ def build_lookup(content_dir: Path) -> Lookup:
                 add(ident, _names(data, primary=primary))
     for path in _files(content_dir / "geo", "*", (".geojson", ".json")):
         _add_shapes(lookup, path)
-    for path in _files(content_dir / "events", "**/*"):
+    for path in _event_files(content_dir / "events"):
         _add_event(lookup, path)
     return lookup
+
+
+def _event_files(folder: Path) -> Iterator[Path]:
+    """Yield event files folder by folder, in order, without listing 100k paths at once."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith(".") and name.endswith((".yaml", ".yml")):
+                yield Path(root, name)
 
 
 def _files(folder: Path, pattern: str = "*", suffixes: tuple[str, ...] = (".yaml", ".yml")) -> list[Path]:

@@ -22,16 +22,17 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
 const KINDS = { Event: "Events", Actor: "Actors", Region: "Regions", Source: "Sources", Briefing: "Briefings" };
 const ASSESSMENTS = ["claimed", "reported", "corroborated", "confirmed", "contested"];
 const DATED_KINDS = new Set(["Event", "Briefing"]);
-// Pagefind adds a boost for words found in meta fields. An actor's or region's own other names
-// (`aliases`) weigh as much as a title, so "Alep" puts Aleppo above events that mention "Aleppo";
-// the names of the actors and region an event involves (`names`) only a little.
-const META_WEIGHTS = { title: 5, aliases: 5, names: 1, place: 1, type: 0.5, date: 0, fatalities: 0,
-  kind: 0, assessment: 0, url: 0, status: 0, events: 0 };
+// Pagefind adds a boost for words found in meta fields (sitrep/search.py says what each holds). An
+// actor's, region's or source's own names in every spelling (`names`) weigh most, so "Aleppo" and
+// "Halab" put the region above the events that mention it; the names of the region and actors an
+// event involves (`related`) weigh little. Fields that are only shown weigh nothing.
+const META_WEIGHTS = { title: 5, names: 10, related: 1, place: 1, type: 0.5, aliases: 0, date: 0,
+  fatalities: 0, kind: 0, assessment: 0, status: 0, events: 0 };
 const baseTitle = document.title;
 
 let pagefind = null;
-let results = [];
-let shown = 0;
+let shards = [];
+let view = null;
 let searchId = 0;
 let typingTimer = 0;
 
@@ -132,29 +133,69 @@ function sortFor(state) {
   return {};
 }
 
+// A view hands out results a page at a time: `take(n)` resolves to the next n Pagefind results.
+function listView(items) {
+  let at = 0;
+  return {
+    total: items.length,
+    left: () => items.length - at,
+    take: async (n) => {
+      const out = items.slice(at, at + n);
+      at += out.length;
+      return out;
+    },
+  };
+}
+
+function shardedView(state, sort, total, counts) {
+  // A date-sorted search over several shards. Pagefind merges shards by score, and a sorted search
+  // scores by rank within its shard, so the merged list interleaves shards. Shards hold consecutive
+  // date ranges, so ask them one at a time, in date order, through the `shard` filter.
+  const order = Object.keys(counts).filter((k) => counts[k] > 0).sort((a, b) => Number(a) - Number(b));
+  if (sort.date === "desc") order.reverse();
+  let buffer = [];
+  let served = 0;
+  return {
+    total,
+    left: () => total - served,
+    take: async (n) => {
+      while (buffer.length < n && order.length) {
+        const shard = order.shift();
+        const part = await pagefind.search(state.q || null, { filters: { ...state.filters, shard }, sort });
+        buffer = buffer.concat(part.results);
+      }
+      const out = buffer.splice(0, n);
+      served += out.length;
+      return out;
+    },
+  };
+}
+
 async function run(state) {
   const id = ++searchId;
   const filterCount = Object.keys(state.filters).length;
   document.title = state.q ? `“${state.q}” · ${baseTitle}` : baseTitle;
   if (!pagefind) return;
   if (!state.q && !filterCount) {
-    results = [];
-    shown = 0;
+    view = null;
     list.replaceChildren();
     moreButton.hidden = true;
     statusLine.textContent = "";
     return;
   }
   root.setAttribute("aria-busy", "true");
-  const response = await pagefind.search(state.q || null, { filters: state.filters, sort: sortFor(state) });
+  const sort = sortFor(state);
+  const response = await pagefind.search(state.q || null, { filters: state.filters, sort });
   if (id !== searchId || !response) return;
-  results = response.results;
-  shown = 0;
+  const counts = (response.filters && response.filters.shard) || {};
+  view = sort.date && shards.length
+    ? shardedView(state, sort, response.results.length, counts)
+    : listView(response.results);
   list.replaceChildren();
   await showMore(id, false);
   if (id !== searchId) return;
   root.removeAttribute("aria-busy");
-  statusLine.textContent = describe(state, results.length);
+  statusLine.textContent = describe(state, view.total);
 }
 
 function describe(state, count) {
@@ -162,18 +203,21 @@ function describe(state, count) {
   if (state.q) parts.push(`for “${state.q}”`);
   const filters = selects.filter((s) => state.filters[s.dataset.filter])
     .map((s) => `${s.labels[0].textContent}: ${optionLabel(s.dataset.filter, state.filters[s.dataset.filter])}`);
-  return parts.join(" ") + (filters.length ? ` (${filters.join(", ")})` : "") + ".";
+  // Pagefind leaves out records without the sort key: say so rather than let actors vanish silently.
+  const datedOnly = state.sort && !DATED_KINDS.has(state.filters.kind)
+    ? " Sorted by date: events and briefings only." : "";
+  return parts.join(" ") + (filters.length ? ` (${filters.join(", ")})` : "") + "." + datedOnly;
 }
 
 async function showMore(id, focusFirst) {
-  const batch = results.slice(shown, shown + PAGE_SIZE);
+  const current = view;
+  const batch = await current.take(PAGE_SIZE);
   const data = await Promise.all(batch.map((r) => r.data()));
-  if (id !== searchId) return;
+  if (id !== searchId || current !== view) return;
   const items = data.map(renderResult);
   list.append(...items);
-  shown += batch.length;
-  moreButton.hidden = shown >= results.length;
-  moreButton.textContent = `Show more results (${(results.length - shown).toLocaleString("en")} left)`;
+  moreButton.hidden = current.left() <= 0;
+  moreButton.textContent = `Show more results (${current.left().toLocaleString("en")} left)`;
   if (focusFirst && items.length) items[0].querySelector("a").focus();
 }
 
@@ -269,7 +313,11 @@ async function start() {
   try {
     const bundle = new URL(root.dataset.bundle || "../pagefind/", new URL(".", import.meta.url));
     pagefind = await import(new URL("pagefind.js", bundle).href);
-    await pagefind.options({ excerptLength: 24, ranking: { metaWeights: META_WEIGHTS } });
+    const options = { excerptLength: 24, ranking: { metaWeights: META_WEIGHTS } };
+    await pagefind.options(options);
+    // Large indexes come in shards (sitrep/search.py); Pagefind searches them all as one.
+    shards = (root.dataset.shards || "").split(/\s+/).filter(Boolean);
+    for (const shard of shards) await pagefind.mergeIndex(new URL(shard, bundle).pathname, options);
     await pagefind.init();
     fillOptions(await pagefind.filters());
   } catch (error) {

@@ -58,10 +58,11 @@ def _server_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
         server.server_close()
 
 
-def _build_served(server: tuple[Path, str], content: Path, sub_path: str) -> Served:
+def _build_served(server: tuple[Path, str], content: Path, sub_path: str, **sitrep: object) -> Served:
     root, origin = server
     config = load_config(ROOT / "mkdocs.yml")
-    config = dataclasses.replace(config, site_url=origin + sub_path)
+    extra = {**config.extra, "sitrep": {**config.extra.get("sitrep", {}), **sitrep}}
+    config = dataclasses.replace(config, site_url=origin + sub_path, extra=extra)
     out = root / sub_path.strip("/") if sub_path else root
     build(content, out, config)
     return Served(origin + sub_path, out)
@@ -75,10 +76,11 @@ def minimal_site(_server_root: tuple[Path, str]) -> Served:
 
 @pytest.fixture(scope="session")
 def synth_site(_server_root: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Served:
-    """A 60-event synthetic corpus served under a sub-path, /sub/, as a site in a folder would be."""
+    """A 60-event synthetic corpus served under a sub-path, /sub/, as a site in a folder would be,
+    with its search index in shards of 25 records (as a large corpus's would be)."""
     content = tmp_path_factory.mktemp("synth") / "content"
     synth(60, content, seed=5)
-    return _build_served(_server_root, content, "sub/")
+    return _build_served(_server_root, content, "sub/", search_shard_size=25)
 
 
 @pytest.fixture(scope="session")

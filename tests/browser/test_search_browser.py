@@ -235,3 +235,41 @@ def test_a_site_under_a_sub_path_searches_and_pages_through_results(page: Page, 
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/sub/events/[^/]+/$"))
     expect(page.locator("h1")).not_to_be_empty()
+
+
+def _event_dates(page: Page) -> list[str]:
+    # Synthetic event ids start with the event's start date.
+    return [h.split("/")[-2][:10] for h in _hrefs(page) if "/events/" in h]
+
+
+@pytest.mark.parametrize(("sort", "newest_first"), [("date-desc", True), ("date-asc", False)])
+def test_date_order_holds_across_shards(page: Page, synth_site: Served, sort: str,
+                                        newest_first: bool) -> None:
+    assert len(list((synth_site.out / "pagefind").glob("shard-*"))) >= 2
+    _open(page, synth_site, f"?kind=Event&sort={sort}")
+    _status(page, r"^\d+ results")
+    total = int(page.locator("#search-status").inner_text().split()[0])
+    shown = min(total, 20)
+    expect(page.locator(".search-result")).to_have_count(shown)
+    while shown < total:  # 20 at a time, the later pages from further shards
+        page.click("#search-more")
+        shown = min(total, shown + 20)
+        expect(page.locator(".search-result")).to_have_count(shown)
+    expect(page.locator("#search-more")).to_be_hidden()
+    dates = _event_dates(page)
+    assert len(dates) == total
+    assert dates == sorted(dates, reverse=newest_first)
+
+
+def test_queries_and_filters_span_every_shard(page: Page, synth_site: Served) -> None:
+    _open(page, synth_site, "?kind=Event")
+    _status(page, r"^\d+ results")
+    total = int(page.locator("#search-status").inner_text().split()[0])
+    years = page.eval_on_selector_all("#search-year option", "os => os.map(o => o.value).filter(Boolean)")
+    counts = []
+    for year in years:  # every year's events, whichever shard holds them, add up to the whole
+        page.select_option("#search-year", year)
+        _status(page, f"Year: {year}")
+        first = page.locator("#search-status").inner_text().split()[0]
+        counts.append(0 if first == "No" else int(first))
+    assert sum(counts) == total

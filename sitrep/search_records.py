@@ -1,0 +1,183 @@
+"""Search records: what Pagefind indexes for each public event, actor, region, source and briefing.
+
+Built from the model, never from the written HTML. The browser side (static/search.js) relies on
+these names:
+
+- content: the words that find a record, and that Pagefind cuts the result's excerpt from. Actors',
+  regions' and sources' records hold all their names (aliases, native names, alternative names).
+- meta: title, kind, date, place, type, fatalities ("9–13"), status (when not published), and
+  aliases (shown). Pagefind 1.5 also searches meta fields, with a weight per field that
+  static/search.js sets: an actor's, region's or source's `names` (its own names, all spellings)
+  weigh most, so "Halab" and "Alep" put Aleppo first; an event's `related` (the names of its region
+  and actors, with their aliases) weigh little but make "Daesh" find Islamic State's events, while
+  the excerpt still comes from the summary rather than from a list of names.
+- filters: kind (Event, Actor, Region, Source, Briefing) and, for events, region, actor (every actor
+  in any role, claimants included), type, sub_type, assessment, year and month ("01".."12").
+  Values are names, not ids, so a shared URL reads `?region=Aleppo&actor=Islamic+State`.
+- sort: date (ISO start date) on events and briefings; sorting by date lists only those.
+
+Record URLs are relative to the site root ("/events/<id>/"): pagefind.js prefixes the folder it is
+served from, so the same index works for a site at a domain's root or under a sub-path.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Iterator
+
+from sitrep.config import SiteConfig
+from sitrep.index import Indexes, event_actor_roles
+from sitrep.model import Actor, Briefing, Corpus, Event, Region, Source
+from sitrep.pagefind_client import Record
+from sitrep.render_text import date_text, deaths, period_text
+from sitrep.urls import url_for
+
+_CITATION = re.compile(r"\[\[([^\]\s]+)\]\]")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(r"[*_`#>|~]+|<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+
+def dated_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
+    """Yield the records with a date, oldest first: public events and published briefings, lazily."""
+    lang = config.language
+    events = (event_record(e, corpus, lang) for e in indexes.listed)  # listed: by (start date, id)
+    briefings = sorted((b for b in corpus.briefings.values() if b.status == "published"),
+                       key=lambda b: (b.period_from, b.id))
+    yield from heapq.merge(events, (briefing_record(b, corpus, lang) for b in briefings),
+                           key=lambda r: r.sort["date"])
+
+
+def undated_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
+    """Yield one record per actor, region and source."""
+    lang = config.language
+    for actor in corpus.actors.values():
+        yield actor_record(actor, indexes, lang)
+    for region in corpus.regions.values():
+        yield region_record(region, indexes, lang)
+    for source in corpus.sources.values():
+        yield source_record(source, indexes, lang)
+
+
+def iter_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
+    """Yield every record: dated ones oldest first, then actors, regions and sources."""
+    yield from dated_records(corpus, indexes, config)
+    yield from undated_records(corpus, indexes, config)
+
+
+def count_records(corpus: Corpus, indexes: Indexes) -> tuple[int, int]:
+    """Return how many (dated, undated) records the corpus gives, without making them."""
+    briefings = sum(b.status == "published" for b in corpus.briefings.values())
+    return len(indexes.listed) + briefings, len(corpus.actors) + len(corpus.regions) + len(corpus.sources)
+
+
+def event_record(event: Event, corpus: Corpus, language: str = "en") -> Record:
+    """Return the search record of one event."""
+    region = corpus.regions.get(event.region)
+    actors = [corpus.actors[a] for a in sorted(event_actor_roles(event)) if a in corpus.actors]
+    sources = [corpus.sources[s.source] for s in event.sources if s.source in corpus.sources]
+    loc = event.location
+    # The title is a meta field, which Pagefind searches and weighs on its own; repeating it here
+    # would only push the summary out of the excerpt.
+    words = [plain(event.summary), loc.place, loc.admin2, event.event_type, event.sub_event_type,
+             *(s.name for s in sources), *(t.replace("-", " ") for t in event.tags)]
+    if event.status != "published":
+        words.append(event.status)
+    start = event.date.start
+    meta = {"title": event.title, "kind": "Event", "date": date_text(event.date),
+            "place": ", ".join(p for p in (loc.place, region.name if region else loc.region) if p),
+            "type": f"{event.event_type}: {event.sub_event_type}", "fatalities": deaths(event.fatalities),
+            "assessment": event.assessment,
+            "related": "; ".join([*_region_names(region), *(n for a in actors for n in _actor_names(a))])}
+    if event.status != "published":
+        meta["status"] = event.status
+    filters = {"kind": ["Event"], "region": [region.name if region else loc.region],
+               "actor": sorted({a.name for a in actors}), "type": [event.event_type],
+               "sub_type": [event.sub_event_type], "assessment": [event.assessment],
+               "year": [f"{start.year:04d}"], "month": [f"{start.month:02d}"]}
+    return Record(url_for(event), _join(words), language, meta, filters, {"date": start.isoformat()})
+
+
+def actor_record(actor: Actor, indexes: Indexes, language: str = "en") -> Record:
+    """Return the search record of one actor: its name, native name and every alias find it."""
+    names = _actor_names(actor)
+    words = [*names, _label(actor.kind), plain(actor.description)]
+    meta = {"title": actor.name, "kind": "Actor", "type": _label(actor.kind), "names": "; ".join(names),
+            "events": str(len(indexes.by_actor.get(actor.id, ())))}
+    if actor.aliases:
+        meta["aliases"] = ", ".join(actor.aliases)
+    return Record(url_for(actor), _join(words), language, meta, {"kind": ["Actor"], "actor": [actor.name]})
+
+
+def region_record(region: Region, indexes: Indexes, language: str = "en") -> Record:
+    """Return the search record of one region: its name, native name and alternative names find it."""
+    names = _region_names(region)
+    words = [*names, region.iso_3166_2, plain(region.description)]
+    meta = {"title": region.name, "kind": "Region", "place": region.country, "names": "; ".join(names),
+            "events": str(len(indexes.by_region.get(region.id, ())))}
+    if region.alt_names:
+        meta["aliases"] = ", ".join(region.alt_names)
+    return Record(url_for(region), _join(words), language, meta,
+                  {"kind": ["Region"], "region": [region.name]})
+
+
+def source_record(source: Source, indexes: Indexes, language: str = "en") -> Record:
+    """Return the search record of one source."""
+    names = [source.name, *([source.native_name] if source.native_name else []), *source.aliases]
+    words = [*names, _label(source.kind), plain(source.description)]
+    meta = {"title": source.name, "kind": "Source", "type": _label(source.kind), "names": "; ".join(names),
+            "events": str(len(indexes.by_source.get(source.id, ())))}
+    return Record(url_for(source), _join(words), language, meta, {"kind": ["Source"]})
+
+
+def briefing_record(briefing: Briefing, corpus: Corpus, language: str = "en") -> Record:
+    """Return the search record of one briefing; cited events count by their titles."""
+    regions = [corpus.regions[r] for r in briefing.regions if r in corpus.regions]
+    actors = [corpus.actors[a] for a in briefing.actors if a in corpus.actors]
+
+    def cite(m: re.Match[str]) -> str:
+        event = corpus.events_by_id.get(m.group(1))
+        return event.title if event else ""
+
+    words = [briefing.title, plain(briefing.summary), plain(_CITATION.sub(cite, briefing.body)),
+             *(r.name for r in regions), *(a.name for a in actors)]
+    start = briefing.period_from
+    meta = {"title": briefing.title, "kind": "Briefing",
+            "date": period_text(briefing.period_from, briefing.period_to)}
+    filters = {"kind": ["Briefing"], "region": [r.name for r in regions], "actor": [a.name for a in actors],
+               "year": [f"{start.year:04d}"], "month": [f"{start.month:02d}"]}
+    return Record(url_for(briefing), _join(words), language, meta, {k: v for k, v in filters.items() if v},
+                  {"date": start.isoformat()})
+
+
+def _actor_names(actor: Actor) -> list[str]:
+    return [actor.name, *([actor.native_name] if actor.native_name else []), *actor.aliases]
+
+
+def _region_names(region: Region | None) -> list[str]:
+    if region is None:
+        return []
+    return [region.name, *([region.native_name] if region.native_name else []), *region.alt_names]
+
+
+def _label(slug: str) -> str:
+    """Return 'rebel-group' as 'Rebel group'."""
+    return slug.replace("-", " ").capitalize()
+
+
+def plain(markdown: str | None) -> str:
+    """Return Markdown as plain words, cheaply: link text kept, markup characters dropped.
+
+    Rendering every summary through Markdown and nh3 (markup.to_text) costs more than the whole
+    index at 100k events; search needs only the words, and the result list shows Pagefind's excerpt.
+    """
+    if not markdown:
+        return ""
+    text = _CITATION.sub(r"\1", markdown)
+    text = _LINK.sub(r"\1", text)
+    return _SPACES.sub(" ", _MARKUP.sub(" ", text)).strip()
+
+
+def _join(words: Iterable[str | None]) -> str:
+    return "\n".join(w for w in words if w)

@@ -1,0 +1,122 @@
+"""Live preview: serves the built site, rebuilds on save, shows a content error in the terminal and
+on the page while the last good site keeps being served, and reloads the browser."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from sitrep.serve import Preview, snapshot, start_preview
+from tests.conftest import CONFIG, ROOT
+
+CHECKPOINTS = "events/2019/2019-04-13-aleppo-western-checkpoints-attack.yaml"
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return a private copy of mkdocs.yml, templates/ and content/pages: the preview watches them."""
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "content" / "pages", root / "content" / "pages")
+    shutil.copy(CONFIG, root / "mkdocs.yml")
+    return root / "mkdocs.yml"
+
+
+@pytest.fixture
+def preview(minimal_copy: Path, tmp_path: Path, project: Path) -> Iterator[tuple[Preview, str]]:
+    p = start_preview(minimal_copy, tmp_path / "site", project, port=0)
+    assert p.server is not None
+    try:
+        yield p, f"http://127.0.0.1:{p.server.server_address[1]}"
+    finally:
+        p.stop()
+
+
+def test_snapshot_sees_changes(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("x")
+    first = snapshot((tmp_path,))
+    (tmp_path / "a.yaml").write_text("xy")
+    assert snapshot((tmp_path,)) != first
+    assert snapshot((tmp_path / "missing",)) == {}
+
+
+@pytest.mark.slow
+def test_serves_with_reload_script(preview: tuple[Preview, str]) -> None:
+    _p, base = preview
+    status, html = get(base + "/events/2019-04-13-aleppo-western-checkpoints-attack/")
+    assert status == 200 and "11–13" in html
+    assert html.count('<script src="/__sitrep/reload.js"></script>') == 1
+    status, js = get(base + "/__sitrep/reload.js")
+    assert status == 200 and "/__sitrep/version" in js
+    assert json.loads(get(base + "/__sitrep/version")[1]) == {"version": 1, "error": None}
+    status, css = get(base + "/static/css/site.css")
+    assert status == 200 and "--ink" in css
+    assert get(base + "/no/such/page/")[0] == 404
+
+
+@pytest.mark.slow
+def test_content_error_keeps_last_good_site(preview: tuple[Preview, str], minimal_copy: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    p, base = preview
+    url = base + "/events/2019-04-13-aleppo-western-checkpoints-attack/"
+    path = minimal_copy / CHECKPOINTS
+    good = path.read_text()
+    with caplog.at_level(logging.ERROR, logger="sitrep.serve"):
+        path.write_text(good.replace("low: 11", "low: 99"))  # low > best: a content error
+        wait_for(lambda: p.state()["error"] is not None)
+    state = p.state()
+    error = str(state["error"])
+    assert "low" in error and "2019-04-13-aleppo-western-checkpoints-attack.yaml" in error
+    assert any("content error" in r.getMessage() for r in caplog.records)  # in the terminal
+    status, html = get(url)
+    assert status == 200 and "11–13" in html  # the last good site
+    assert 'class="serve-error" role="alert"' in html and "2019-04-13-aleppo-western" in html
+
+    path.write_text(good.replace("Pro-government fighters;", "Loyalist fighters;"))
+    wait_for(lambda: p.state()["error"] is None)
+    html = get(url)[1]
+    assert "Loyalist fighters;" in html and "serve-error" not in html
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_reloads_after_a_save(preview: tuple[Preview, str], minimal_copy: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    _p, base = preview
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base + "/regions/sy-hl/")
+        time.sleep(1.0)  # let reload.js read the current version
+        path = minimal_copy / "regions" / "SY-HL.yaml"
+        path.write_text(path.read_text().replace("name: Aleppo", "name: Aleppo Governorate"))
+        expect(page.locator("h1")).to_have_text("Aleppo Governorate", timeout=60_000)
+        browser.close()
