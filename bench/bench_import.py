@@ -6,7 +6,8 @@ The CSV is generated deterministically from the real rows in tests/fixtures/ucdp
 output row is a fixture row with a new id and its dates moved on, every 50th row has a quoted
 multi-line field, and the file starts with a BOM, so the importer meets the same quirks as in real
 files (and the ~2% of rows real data gives that cannot be placed in a region are rejected).
-Each import runs in a fresh process; its peak RSS comes from the kernel (wait4's ru_maxrss). A
+Each import runs in a fresh process; its peak RSS and CPU time come from the kernel (wait4's
+rusage), so rows per CPU second stays comparable when other work shares the machine. A
 smaller run shows that memory does not grow with the file; a second run over the same tree shows
 the cost of re-importing (every row matched, nothing written).
 Results are printed and written to bench/results/import-<date>.txt.
@@ -62,8 +63,8 @@ def make_csv(path: Path, n_rows: int) -> None:
             writer.writerow(row)
 
 
-def run_child(csv_path: Path, content: Path) -> tuple[dict, float, float]:
-    """Import in a fresh process; return (its summary, wall seconds, its own peak RSS in MB)."""
+def run_child(csv_path: Path, content: Path) -> tuple[dict, float, float, float]:
+    """Import in a fresh process; return (its summary, wall s, CPU s, its own peak RSS in MB)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     started = time.perf_counter()
     with tempfile.TemporaryFile() as err:
@@ -76,7 +77,7 @@ def run_child(csv_path: Path, content: Path) -> tuple[dict, float, float]:
         if proc.returncode:
             err.seek(0)
             raise click.ClickException(err.read().decode(errors="replace")[-2000:])
-    return json.loads(out), wall, usage.ru_maxrss / 1024
+    return json.loads(out), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def fresh_tree(root: Path) -> Path:
@@ -100,12 +101,13 @@ def main(rows: int, small: int) -> None:
             make_csv(csv_path, n)
             content = fresh_tree(work / label)
             for run in ("first import", "re-import"):
-                summary, wall, peak = run_child(csv_path, content)
+                summary, wall, cpu, peak = run_child(csv_path, content)
                 rate = summary["rows"] / summary["seconds"]
                 # Other work on the machine slows the run: the 1-minute load average says how much.
                 load = os.getloadavg()[0]
                 lines.append(f"{n:>7} rows, {run:<12}: {summary['seconds']:7.1f} s import "
-                             f"({wall:.1f} s with start-up), {rate:6.0f} rows/s, peak RSS {peak:5.1f} MB; "
+                             f"({wall:.1f} s with start-up), {rate:6.0f} rows/s; {cpu:.1f} CPU s "
+                             f"({summary['rows'] / cpu:.0f} rows per CPU s); peak RSS {peak:5.1f} MB; "
                              f"added {summary['added']}, matched {summary['matched']}, "
                              f"rejected {summary['rejected']}, actors {summary['actors']}, "
                              f"sources {summary['sources']}; load average {load:.1f}")

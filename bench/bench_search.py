@@ -1,13 +1,15 @@
 """Benchmark: the search index built from the model against the pagefind CLI over the written HTML.
 
     .venv/bin/python bench/bench_search.py [--events 10000] [--events 100000] [--no-html] [--stock 100]
+                                           [--shard-size 10000] [--html-max 20000]
 
 For each size N, on a synthetic corpus (sitrep.synth, the same as `build.py synth --events N`):
 
-1. model path, what the build runs (`sitrep.search.index_files`): one custom record per public
-   event, actor, region, source and briefing, streamed to `pagefind --service` by our client; times
-   for making the records, adding them, and writing the bundle; wall and child CPU time; the
-   service's peak memory; index size (bytes, files).
+1. model path, what the build runs (`sitrep.search`): one custom record per public event, actor,
+   region, source and briefing, streamed to `pagefind --service` by our client, one service process
+   per shard of --shard-size dated records; times for making the records, adding them and building
+   the bundle (GetFiles); wall and child CPU time; the largest shard's service peak memory; index
+   size.
 2. HTML path (skipped with --no-html): the render stage writes the HTML pages (timed apart, as
    context), then `pagefind --site` indexes them; wall time, peak memory and index size. These pages
    carry no data-pagefind-filter attributes, so this index has no filters at all.
@@ -20,6 +22,7 @@ Results are printed and written to bench/results/search-<date>.txt.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import platform
 import re
@@ -43,6 +46,7 @@ from sitrep import render, search  # noqa: E402
 from sitrep.config import SiteConfig  # noqa: E402
 from sitrep.index import build_indexes  # noqa: E402
 from sitrep.pagefind_client import PAGEFIND_VERSION, PagefindService, Record, binary_path  # noqa: E402
+from sitrep.search_records import dated_records, iter_records, undated_records  # noqa: E402
 from sitrep.synth import synth  # noqa: E402
 from sitrep.validate import load_corpus  # noqa: E402
 from sitrep.write import write_site  # noqa: E402
@@ -71,22 +75,30 @@ def _mb(n: float) -> str:
 
 
 def model_path(corpus: Any, indexes: Any, config: SiteConfig, say: Say) -> None:
-    """Time the build's own search stage, from records to bundle files, on `corpus`."""
-    t_rec, records = _timed(lambda: list(search.iter_records(corpus, indexes, config)))
-    say(f"  records from the model: {len(records)} in {t_rec:.2f} s (Python, included below)")
-    stats: dict[str, float] = {}
+    """Time the build's own search stage, from records to bundle files, on `corpus`, shard by shard."""
+    t_rec, n_records = _timed(lambda: sum(1 for _ in iter_records(corpus, indexes, config)))
+    say(f"  records from the model: {n_records} in {t_rec:.2f} s (Python, included below)")
+    plan = search.ShardPlan.for_corpus(corpus, indexes, config)
+    shards = plan.split(dated_records(corpus, indexes, config), undated_records(corpus, indexes, config))
+    totals = {"records": 0.0, "add_s": 0.0, "write_s": 0.0, "service_peak_mb": 0.0}
     cpu0 = _child_cpu()
     size = count = 0
     started = time.perf_counter()
-    for f in search.index_files(search.iter_records(corpus, indexes, config), config.language, stats):
-        size += len(f.data)
-        count += 1
+    for subdir, records in zip(plan.dirs, shards, strict=True):
+        stats: dict[str, float] = {}
+        for f in search.index_files(records, config.language, stats, subdir=subdir):
+            size += len(f.data)
+            count += 1
+        for key in ("records", "add_s", "write_s"):
+            totals[key] += stats[key]
+        totals["service_peak_mb"] = max(totals["service_peak_mb"], stats["service_peak_mb"])
     wall = time.perf_counter() - started
-    say(f"  model → service: {wall:.1f} s wall (add {stats['add_s']:.1f} s, write {stats['write_s']:.1f} s, "
-        f"stabilise + read {wall - stats['add_s'] - stats['write_s']:.1f} s); service CPU "
-        f"{_child_cpu() - cpu0:.1f} s; {stats['records'] / stats['add_s']:,.0f} records/s while adding")
+    say(f"  model → service, {plan.count} shard(s) of ≤ {plan.size:,} dated records: {wall:.1f} s wall "
+        f"(add {totals['add_s']:.1f} s, build bundle {totals['write_s']:.1f} s, stabilise "
+        f"{wall - totals['add_s'] - totals['write_s']:.1f} s); service CPU {_child_cpu() - cpu0:.1f} s; "
+        f"{totals['records'] / totals['add_s']:,.0f} records/s while adding")
     say(f"  model index: {_mb(size)} in {count} files; service peak memory "
-        f"{stats['service_peak_mb']:.0f} MB; this process's peak RSS "
+        f"{totals['service_peak_mb']:.0f} MB (largest shard); this process's peak RSS "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
@@ -139,10 +151,14 @@ def stock_vs_client(records: Sequence[Record], work: Path, say: Say) -> None:
 @click.option("--events", "sizes", multiple=True, type=int, default=[10_000], show_default=True,
               help="Corpus size; repeat for several (e.g. --events 10000 --events 100000).")
 @click.option("--html/--no-html", default=True, show_default=True, help="Also time the CLI over the HTML.")
+@click.option("--html-max", default=20_000, show_default=True,
+              help="Skip the HTML path above this size (the CLI needs ~150 KB of memory per page).")
 @click.option("--stock", default=100, show_default=True,
               help="Records for the stock API comparison (0: skip).")
 @click.option("--seed", default=1, show_default=True)
-def main(sizes: Sequence[int], html: bool, stock: int, seed: int) -> None:
+@click.option("--shard-size", default=search.SHARD_SIZE, show_default=True,
+              help="Dated records per index shard (as mkdocs.yml extra.sitrep.search_shard_size).")
+def main(sizes: Sequence[int], html: bool, html_max: int, stock: int, seed: int, shard_size: int) -> None:
     """Run the benchmark and write bench/results/search-<date>.txt."""
     lines: list[str] = []
 
@@ -152,7 +168,7 @@ def main(sizes: Sequence[int], html: bool, stock: int, seed: int) -> None:
 
     say(f"search benchmark, {date.today()}: pagefind {PAGEFIND_VERSION}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
-    config = SiteConfig()
+    config = SiteConfig(extra={"sitrep": {"search_shard_size": shard_size}})
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="sitrep-bench-search-") as tmp:
             work = Path(tmp)
@@ -163,10 +179,12 @@ def main(sizes: Sequence[int], html: bool, stock: int, seed: int) -> None:
             say(f"  load + validate + index: {t_load:.1f} s (not search; load average "
                 f"{os.getloadavg()[0]:.1f})")
             model_path(corpus, indexes, config, say)
-            if html:
+            if html and n <= html_max:
                 html_path(corpus, indexes, config, work, say)
+            elif html:
+                say(f"  HTML → pagefind CLI: skipped above --html-max {html_max:,}")
             if stock and n == sizes[0]:
-                records = list(search.iter_records(corpus, indexes, config))[:stock]
+                records = list(itertools.islice(iter_records(corpus, indexes, config), stock))
                 stock_vs_client(records, work, say)
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)

@@ -126,12 +126,13 @@ def render(results: Sequence[Any], mach: dict[str, Any]) -> str:
     for r in rs:
         if r.get("profile"):
             lines += ["", f"## Profile of a cold build at {r['n']} events (cProfile; slower than unprofiled)",
-                      "", "```", _trim_profile(r["profile"]), "```"]
+                      "", "```", trim_profile(r["profile"]), "```"]
     return "\n".join(lines) + "\n"
 
 
-def _trim_profile(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+def trim_profile(text: str) -> str:
+    """Drop blank lines and pstats' header line, which names the profile file's path."""
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip() and ".prof" not in line)
 
 
 def _at(rs: Sequence[dict[str, Any]], n: int) -> dict[str, Any] | None:

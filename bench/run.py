@@ -104,14 +104,19 @@ def edit_one_event(content: Path) -> tuple[Path, str]:
     return path, path.stem
 
 
-def bench_sitrep(res: SizeResult, content: Path, work: Path, profile: bool) -> None:
-    """Cold build, no-op rebuild and one-edit rebuild; fills res.sitrep, stages, noop and edit."""
+def bench_sitrep(res: SizeResult, content: Path, work: Path) -> None:
+    """Build from nothing; fills res.sitrep and res.stages."""
     site, timings = work / "site", work / "timings.json"
     _cold(work)
     cold = _checked(run(sitrep_cmd(content, site, timings), cwd=ROOT), "Sitrep build")
     res.sitrep = _build_stats(cold, site)
     res.stages = _timings(timings)
     log.info("  sitrep cold %.1f s, %d pages", cold.seconds, res.sitrep["pages"])
+
+
+def bench_rebuilds(res: SizeResult, content: Path, work: Path) -> None:
+    """No-op rebuild, then a rebuild after editing one event; fills res.noop and res.edit."""
+    site, timings = work / "site", work / "timings.json"
     before = snapshot(site)
     time.sleep(0.05)  # a rewrite within the same mtime tick would otherwise go unseen
     noop = _checked(run(sitrep_cmd(content, site, timings), cwd=ROOT), "Sitrep no-op rebuild")
@@ -130,8 +135,6 @@ def bench_sitrep(res: SizeResult, content: Path, work: Path, profile: bool) -> N
                 "written_by_folder": report.by_folder(diff.written), "stages": _timings(timings)}
     log.info("  sitrep no-op %.2f s (%d rewritten), edit %.2f s (%d written)", noop.seconds,
              res.noop["rewritten"], edit.seconds, len(diff.written))
-    if profile:
-        res.profile = profile_build(content, work)
 
 
 def profile_build(content: Path, work: Path) -> str:
@@ -147,7 +150,7 @@ def profile_build(content: Path, work: Path) -> str:
     stats = pstats.Stats(str(prof), stream=text)
     stats.strip_dirs().sort_stats("cumulative").print_stats(30)
     stats.sort_stats("tottime").print_stats(25)
-    return text.getvalue()
+    return report.trim_profile(text.getvalue())
 
 
 def bench_hugo(res: SizeResult, content: Path, work: Path) -> None:
@@ -182,9 +185,13 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> SizeResult:
     res.synth_s = synth(n, content, seed=args.seed).seconds
     if not args.no_hugo:
         bench_hugo(res, content, work)  # first, on the corpus before Sitrep's edit
-    bench_sitrep(res, content, work, args.profile and n == max(args.sizes))
-    if not args.no_hugo:
-        bench_hugo_edit(res, content, work)
+    bench_sitrep(res, content, work)
+    if not args.cold_only:
+        bench_rebuilds(res, content, work)
+        if not args.no_hugo:
+            bench_hugo_edit(res, content, work)
+    if args.profile and n == max(args.sizes):
+        res.profile = profile_build(content, work)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return res
@@ -207,6 +214,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, help="where corpora and sites go (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep corpora and built sites")
     p.add_argument("--no-hugo", action="store_true", help="measure Sitrep only")
+    p.add_argument("--cold-only", action="store_true", help="skip the no-op and one-edit rebuilds")
     p.add_argument("--profile", action="store_true", help="also cProfile Sitrep at the largest size")
     p.add_argument("--results", type=Path, default=RESULTS, help="folder for the results file")
     return p.parse_args(argv)

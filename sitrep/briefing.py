@@ -8,9 +8,10 @@ computed sections. Rendering lives in briefing_render (HTML, Markdown) and brief
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
@@ -41,6 +42,7 @@ class Scope:
 
     @classmethod
     def of(cls, briefing: Briefing) -> Scope:
+        """Return a curated briefing's scope, from its front matter."""
         return cls(briefing.period_from, briefing.period_to, briefing.regions, briefing.actors)
 
     def contains(self, event: Event) -> bool:
@@ -77,12 +79,29 @@ class Report:
 
     @property
     def body(self) -> str:
+        """Return the narrative (Markdown with [[id]] citations); empty for an ad-hoc briefing."""
         return self.briefing.body if self.briefing else ""
 
 
-def select_events(corpus: Corpus, scope: Scope) -> tuple[Event, ...]:
+class EventWindow:
+    """Events by start date, to find those overlapping a period without scanning the whole corpus."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.events = events  # sorted by (start, id), as Corpus.events is
+        self.starts = [e.date.start for e in events]
+        # The longest event bounds how early an event can start and still reach into a period.
+        self.longest = max((e.date.end - e.date.start for e in events), default=timedelta(0))
+
+    def overlapping(self, first: date, last: date) -> Sequence[Event]:
+        """Return the events that may overlap [first, last]: a superset, in corpus order."""
+        lo = bisect_left(self.starts, first - self.longest)
+        return self.events[lo:bisect_right(self.starts, last)]
+
+
+def select_events(corpus: Corpus, scope: Scope, window: EventWindow | None = None) -> tuple[Event, ...]:
     """Return the events in scope, in the corpus order (start date, id)."""
-    return tuple(e for e in corpus.events if scope.contains(e))
+    candidates = (window or EventWindow(corpus.events)).overlapping(scope.period_from, scope.period_to)
+    return tuple(e for e in candidates if scope.contains(e))
 
 
 def adhoc_title(corpus: Corpus, scope: Scope) -> str:
@@ -93,9 +112,10 @@ def adhoc_title(corpus: Corpus, scope: Scope) -> str:
     return f"Events, {period_text(scope.period_from, scope.period_to)}{where}"
 
 
-def build_report(corpus: Corpus, scope: Scope, briefing: Briefing | None = None) -> Report:
+def build_report(corpus: Corpus, scope: Scope, briefing: Briefing | None = None,
+                 window: EventWindow | None = None) -> Report:
     """Return the report of a scope, with the narrative of `briefing` when given."""
-    events = select_events(corpus, scope)
+    events = select_events(corpus, scope, window)
     cited = [c.event_id for c in iter_citations(briefing.body)] if briefing else []
     rows, sources = references(corpus, events, cited)
     counted = [e for e in events if e.status == "published"]  # the same rule as Report.counted
@@ -138,7 +158,8 @@ def iter_files(corpus: Corpus, indexes: object, config: SiteConfig) -> Iterator[
     def path(*args: str) -> str:
         return output_path(url_for(*args, config=config), config)
 
-    reports = [build_report(corpus, Scope.of(b), b) for b in published_briefings(corpus)]
+    window = EventWindow(corpus.events)
+    reports = [build_report(corpus, Scope.of(b), b, window) for b in published_briefings(corpus)]
     env = briefing_render.site_environment(config)
     pdf_cache = briefing_pdf.PdfCache(briefing_pdf.cache_folder(config))
     for report in reports:

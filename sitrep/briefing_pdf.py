@@ -100,14 +100,10 @@ class PdfCache:
 
 
 def cache_folder(config: SiteConfig) -> Path | None:
-    """Return where builds keep briefing PDFs: `config.cache_dir`/pdf when the build sets one, else
-    .sitrep-cache/pdf beside mkdocs.yml (where the parse cache of the default site/ lives too)."""
+    """Return where builds keep briefing PDFs: `config.cache_dir`/pdf when the build has a cache
+    folder (the CLI's builds do, beside the parse cache); None (no caching) otherwise."""
     base = getattr(config, "cache_dir", None)
-    if base:
-        return Path(base) / "pdf"
-    if config.config_path is not None:
-        return Path(config.config_path).resolve().parent / ".sitrep-cache" / "pdf"
-    return None
+    return Path(base) / "pdf" if base else None
 
 
 def render_pdf(report: Report, corpus: Corpus, config: SiteConfig,

@@ -159,12 +159,12 @@ def add_helpers(env: jinja2.Environment) -> None:
     env.globals.update(range_text=range_text, period_text=period_text, toll=toll, per_text=per_text)
 
 
-def _sections(report: Report, corpus: Corpus) -> dict[str, object]:
+def _sections(report: Report, corpus: Corpus, for_print: bool = False) -> dict[str, object]:
     """Return the SVG map and chart, shared by the page and the PDF."""
     with_events = {t.key for t in report.figures.by_region}
     map_svg = render_map(corpus.shapes, report.counted, frame=report.scope.regions,
                          highlight=with_events, labels={t.key: t.label for t in report.figures.by_region},
-                         title=f"Map of the {len(report.counted)} events in scope")
+                         title=f"Map of the {len(report.counted)} events in scope", tooltips=not for_print)
     return {"map_svg": Markup(map_svg), "chart_svg": Markup(series_chart(report.figures.series))}
 
 
@@ -204,7 +204,7 @@ def render_pdf_html(report: Report, corpus: Corpus, config: SiteConfig) -> str:
     """Return the self-contained HTML WeasyPrint turns into the PDF (print CSS inlined)."""
     narrative = narrative_html(report, corpus, lambda _id, n: f"#ev-{n}") if report.body else Markup()
     return _env(True, templates_dir(config)).get_template("pdf/briefing.html").render(
-        **_context(report, corpus, config, _site_root(config)), **_sections(report, corpus),
+        **_context(report, corpus, config, _site_root(config)), **_sections(report, corpus, for_print=True),
         narrative=narrative)
 
 

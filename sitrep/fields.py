@@ -16,14 +16,16 @@ from sitrep.errors import Problem, Severity
 from sitrep.load import KeyPath, RawDocument, locate
 
 SAFE_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
+SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
+IMPORT_SOURCES = ("ucdp", "acled")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?\Z")  # \Z: "$" also matches before a final newline
-_RAW_HTML = re.compile(r"<(?!https?://|mailto:)[A-Za-z!/?]|&#|&[a-zA-Z]+;")
-_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S+)", re.M)
+RAW_HTML = re.compile(r"<(?!https?://|mailto:)[A-Za-z!/?]|&#|&[a-zA-Z]+;")
+MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S+)", re.M)
 # Control characters (tab and line breaks aside), lone surrogates and non-characters: YAML escapes such
 # as "\0" or "\ud800" produce them, and XML feeds, UTF-8 files and terminals cannot carry them.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _CONTROL_HINT = "remove it: it is invisible, and feeds and exports cannot hold it"
-_SAFE_LINK = re.compile(r"^(https?://|mailto:|/|#|\.{0,2}/|[A-Za-z0-9_-]+(?:/|\.|#|$))", re.I)
+SAFE_LINK = re.compile(r"^(https?://|mailto:|/|#|\.{0,2}/|[A-Za-z0-9_-]+(?:/|\.|#|$))", re.I)
 
 
 def control_char(value: str) -> str | None:
@@ -231,6 +233,30 @@ class Reader:
                 out.append(str(item).strip())
         return tuple(out)
 
+    def import_block(self, m: Mapping[str, Any], *, codes_allowed: bool) -> None:
+        """Check the block an importer leaves (which importer, hash of what it wrote, source codes).
+
+        A hash that no longer matches the file is not an error: it is how a hand edit is recognised.
+        """
+        raw = m.get("import")
+        if raw is None:
+            return
+        at: KeyPath = ("import",)
+        block = self.mapping(raw, at, "import")
+        if block is None:
+            return
+        allowed = ("source", "sha256", "codes") if codes_allowed else ("source", "sha256")
+        self.only_keys(block, at, allowed, "the import block")
+        self.choice(block, at, "source", IMPORT_SOURCES, required=True, what="the import block")
+        digest = self.text(block, at, "sha256", required=True, what="the import block", single_line=True)
+        if digest is not None and not SHA256.match(digest):
+            self.report((*at, "sha256"), "sha256 must be 64 lowercase hexadecimal digits",
+                        "leave the import block as the importer wrote it, or delete the whole block")
+        codes = block.get("codes")
+        if codes is not None and codes_allowed and (m2 := self.mapping(codes, (*at, "codes"), "codes")):
+            for name in m2:
+                self.integer(m2, (*at, "codes"), str(name), minimum=None)
+
     def url(self, m: Mapping[str, Any], at: KeyPath, key: str) -> str | None:
         value = self.text(m, at, key, max_len=2000, single_line=True)
         if value is not None and not SAFE_URL.match(value):
@@ -252,15 +278,15 @@ class Reader:
                                  f"'{key}' contains the control character U+{ord(bad.group()):04X}",
                                  _CONTROL_HINT)
             ok = False
-        if match := _RAW_HTML.search(value):
+        if match := RAW_HTML.search(value):
             snippet = value[match.start():match.start() + 20]
             self._report_in_text(at, value, match.start(), line_base,
                                  f"raw HTML is not allowed in '{key}' (found {snippet!r})",
                                  "use Markdown: **bold**, [text](https://...); write < as 'less than'")
             ok = False
-        for match in _MD_LINK.finditer(value):
+        for match in MD_LINK.finditer(value):
             target = match.group(1) or match.group(2) or ""
-            if target and not _SAFE_LINK.match(target):
+            if target and not SAFE_LINK.match(target):
                 self._report_in_text(at, value, match.start(), line_base,
                                      f"link target {target[:40]!r} in '{key}' is not allowed",
                                      "links must be http(s):// or mailto: addresses")

@@ -18,6 +18,9 @@ The protocol (pagefind 1.5.2, `pagefind/src/service/mod.rs`), tested with PAGEFI
   still cap the requests in flight (`window`) so the service's queue of answers stays small and an
   error surfaces close to the record that caused it.
 - At EOF on stdin the service exits with status 0.
+- GetFiles answers with every file of the bundle, base64 in one message. (WriteFiles is left out on
+  purpose: in 1.5.2 it can answer before its last files are flushed to disk, as tokio file writes
+  are dropped unflushed, so a reader may find them empty.)
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import subprocess
 import tempfile
 from collections import deque
@@ -186,20 +188,9 @@ class PagefindService:
             done += 1
         return done
 
-    def add_html_file(self, index_id: int, html: str, url: str) -> dict[str, Any]:
-        """Index one HTML document at `url`, as the CLI would read it from disk."""
-        return self.request({"type": "AddFile", "index_id": index_id, "url": url, "file_path": None,
-                             "file_contents": html})
-
     def get_files(self, index_id: int) -> Iterator[tuple[str, bytes]]:
         """Build the index and return its files as (path inside the bundle, bytes), all in one answer."""
         return _decoded(self.request({"type": "GetFiles", "index_id": index_id})["files"])
-
-    def write_files(self, index_id: int, output_path: Path) -> Path:
-        """Build the index and write its files into `output_path` (absolute); return that folder."""
-        answer = self.request({"type": "WriteFiles", "index_id": index_id,
-                               "output_path": os.fspath(output_path.absolute())})
-        return Path(answer["output_path"])
 
     def peak_memory_mb(self) -> float | None:
         """Return the service's peak resident memory so far (Linux /proc), or None where unknown."""

@@ -145,7 +145,7 @@ def _labels_svg(shapes: Mapping[str, Shape], labels: Mapping[str, str], proj: Pr
     return out
 
 
-def _dots_svg(points: list[tuple[Event, float, float]], proj: Projection) -> list[str]:
+def _dots_svg(points: list[tuple[Event, float, float]], proj: Projection, tooltips: bool) -> list[str]:
     out = []
     # Big dots first so small ones drawn later stay visible on top of them.
     for event, lon, lat in sorted(points, key=lambda p: (-dot_radius(p[0]), p[0].id)):
@@ -153,7 +153,7 @@ def _dots_svg(points: list[tuple[Event, float, float]], proj: Projection) -> lis
         colour = EVENT_TYPE_COLOURS.get(event.event_type, _FALLBACK_COLOUR)
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{dot_radius(event)}" fill="{colour}" '
                    f'fill-opacity="0.78" stroke="#ffffff" stroke-width="0.7">'
-                   f'<title>{escape(event.title)}</title></circle>')
+                   + (f"<title>{escape(event.title)}</title>" if tooltips else "") + "</circle>")
     return out
 
 
@@ -177,9 +177,10 @@ def _legend_svg(types: Sequence[str], top: float, width: float, note: str) -> tu
 
 def render_map(shapes: Mapping[str, Shape], events: Sequence[Event], *, frame: Sequence[str] = (),
                highlight: Iterable[str] = (), labels: Mapping[str, str] | None = None, width: int = 640,
-               max_height: int = 420, title: str = "Map of events") -> str:
+               max_height: int = 420, title: str = "Map of events", tooltips: bool = True) -> str:
     """Return an SVG: shapes (`highlight`ed ones shaded), a dot per located event coloured by type, a
-    legend. The view fits the `frame` regions' shapes, or all shapes, plus every event."""
+    legend. The view fits the `frame` regions' shapes, or all shapes, plus every event. `tooltips`
+    adds each event's title to its dot (useful on screen; print has no hover, so PDFs leave it out)."""
     points = _event_points(events)
     bbox = map_bbox(shapes, frame, [(lon, lat) for _, lon, lat in points])
     if bbox is None:
@@ -195,7 +196,7 @@ def render_map(shapes: Mapping[str, Shape], events: Sequence[Event], *, frame: S
     # the framed regions) without a clipPath id, which could clash with another map on the page.
     area = [f'<svg x="0" y="0" width="{width}" height="{proj.height:.1f}" overflow="hidden">'
             f'<rect width="{width}" height="{proj.height:.1f}" fill="#fbfbf9"/>',
-            *_shapes_svg(shapes, set(highlight), proj, bbox), *_dots_svg(points, proj),
+            *_shapes_svg(shapes, set(highlight), proj, bbox), *_dots_svg(points, proj, tooltips),
             # Labels last, on their white halo: a reader must be able to read them over busy dots.
             *_labels_svg(shapes, labels or {}, proj), "</svg>"]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="region-map briefing-map" role="img" '

@@ -164,6 +164,7 @@ def _read_actor(r: Reader, doc: RawDocument) -> Actor | None:
     d = doc.data
     r.only_keys(d, (), ("id", "name", "aliases", "kind", "affiliations", "native_name", "description",
                         "imported", *_IMPORT_KEYS), "an actor")
+    r.import_block(d, codes_allowed=False)
     name = r.text(d, (), "name", required=True, what="the actor", single_line=True, max_len=200)
     kind = r.choice(d, (), "kind", vocab.ACTOR_KINDS, required=True, what="the actor")
     return Actor(
@@ -203,6 +204,7 @@ def _read_source(r: Reader, doc: RawDocument) -> Source | None:
     d = doc.data
     r.only_keys(d, (), ("id", "name", "kind", "url", "reliability", "aliases", "native_name", "description",
                         "imported", *_IMPORT_KEYS), "a source")
+    r.import_block(d, codes_allowed=False)
     name = r.text(d, (), "name", required=True, what="the source", single_line=True, max_len=200)
     kind = r.choice(d, (), "kind", vocab.SOURCE_KINDS, required=True, what="the source")
     return Source(

@@ -36,6 +36,7 @@ def read_event(r: Reader, doc: RawDocument, refs: _Refs) -> Event | None:
     """Return the Event of `doc`, or None after reporting every problem found in it."""
     d = doc.data
     r.only_keys(d, (), EVENT_KEYS, "an event")
+    r.import_block(d, codes_allowed=True)
     title = r.text(d, (), "title", required=True, what="the event", single_line=True, max_len=300,
                    hint="add 'title: <one line saying what happened>'")
     status = r.choice(d, (), "status", vocab.STATUSES, required=True, what="the event")

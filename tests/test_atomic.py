@@ -8,6 +8,7 @@ after the swap, to the complete new site); the next build must succeed and clear
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import hashlib
 import random
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ from sitrep import pipeline
 from sitrep.cli import main
 from sitrep.config import load_config
 from sitrep.errors import ContentError
+from sitrep.load import load
 from sitrep.write import OutputFile, build_lock
 from tests.conftest import CONFIG, MINIMAL, ROOT
 
@@ -109,9 +112,15 @@ def test_sigkill_at_random_moments_never_damages_the_site(corpora: tuple[Path, P
     done = run_build(v2, out)
     assert done.returncode == 0, done.stderr
     new = snapshot(out)
-    assert all(s == new for s in not_previous), "a kill left a site that is neither old nor complete"
+    for seen in not_previous:
+        assert seen == new, f"a kill left a site that is neither old nor complete: {_diff(seen, new)}"
     assert leftovers(out) == []
     print(f"build {build_seconds:.1f} s; kills at {points}: {outcomes}")
+
+
+def _diff(a: Snapshot, b: Snapshot) -> list[str]:
+    """The first paths that differ between two snapshots, for a readable failure."""
+    return sorted(p for p in a.keys() | b.keys() if a.get(p) != b.get(p))[:10]
 
 
 def _wait_for_staging(out: Path, proc: subprocess.Popen[bytes]) -> None:
@@ -257,3 +266,44 @@ def test_content_error_in_process_leaves_no_staging(minimal_site: tuple[Path, Pa
     with pytest.raises(ContentError):
         pipeline.build(content, out, load_config(CONFIG))
     assert leftovers(out) == []
+
+
+def _big_acled_csv(path: Path, rows: int) -> None:
+    """Write an ACLED export of `rows` distinct events, cloned from the handmade fixture's first row."""
+    with (ROOT / "tests/fixtures/acled/acled_syria_handmade.csv").open(encoding="utf-8", newline="") as fh:
+        base = next(csv.DictReader(fh))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(base))
+        writer.writeheader()
+        for i in range(rows):
+            day = date(2015, 1, 1) + timedelta(days=i)
+            writer.writerow({**base, "event_id_cnty": f"SYR{50000 + i}", "event_date": day.isoformat(),
+                             "year": str(day.year), "fatalities": str(i % 20),
+                             "notes": f"On {day}, militants hit post {i}. {i % 20} fighters were killed."})
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_import_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> None:
+    """SIGKILL an import twice while it writes: every visible file is whole; a rerun completes the job."""
+    content = Path(shutil.copytree(MINIMAL, tmp_path / "content"))
+    big = tmp_path / "acled.csv"
+    _big_acled_csv(big, 3000)
+    command = [sys.executable, str(ROOT / "build.py"), "import", "acled", str(big), "--content", str(content)]
+    for threshold in (200, 1500):
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if sum(1 for _ in (content / "events").rglob("*.yaml")) >= threshold:
+                break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        visible = [p for p in (content / "events").rglob("*") if p.is_file() and not p.name.startswith(".")]
+        assert all(p.suffix == ".yaml" for p in visible), "a temporary file is visible to the loader"
+        broken = [d for d in load(content) if d.problems and d.kind == "events"]
+        assert broken == [], broken[:3]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert sum(1 for _ in (content / "events").rglob("[!.]*.yaml")) == 3003
+    assert not [d for d in load(content) if d.problems and d.kind == "events"]

@@ -245,7 +245,8 @@ def test_markdown_states_the_same_facts_as_the_pdf(files: dict[str, bytes], pdf_
         assert flat(title) in pdf_text
     assert f"[\\[3\\]]({config.site_url}events/{ALEPPO}/)" in md
     assert "### Attacks on government forces" in md  # narrative headings nest under "## Narrative"
-    assert "- **S1** Syrian Observatory for Human Rights, via Agencies" in md
+    sohr = corpus.sources["sohr"]
+    assert f"- **S1** {sohr.name} ({sohr.native_name}), via Agencies" in md
 
 
 def briefing_render_rows(corpus: Corpus, b: object) -> list[tuple[int, str, str]]:
@@ -355,3 +356,25 @@ def test_chart_axis_labels_never_collide_and_mark_each_month(days: int) -> None:
         assert x1 - x0 >= 3.5 * (len(t0) + len(t1)), (t0, t1)
     starts = [i for i, b in enumerate(series) if i == 0 or b.start.month != series[i - 1].start.month]
     assert all(labels[i] and " " in labels[i] for i in starts)  # '20 Mar', '1 Apr', ...
+
+
+def test_event_window_finds_long_events_that_started_before_the_period(corpus: Corpus) -> None:
+    window = briefing.EventWindow(corpus.events)
+    # The Homs attacks (11–13 April) are the longest events; a period of 13 April must still see them.
+    assert HOMS in [e.id for e in window.overlapping(date(2019, 4, 13), date(2019, 4, 13))]
+    assert list(window.overlapping(date(2019, 5, 1), date(2019, 5, 31))) == []
+    for first in (date(2019, 4, d) for d in range(9, 16)):
+        scope = Scope(first, first)
+        expected = [e.id for e in corpus.events if scope.contains(e)]
+        assert [e.id for e in select_events(corpus, scope, window)] == expected
+
+
+def test_an_empty_scope_still_makes_a_readable_briefing(corpus: Corpus, config: SiteConfig,
+                                                       tmp_path: Path) -> None:
+    scope = Scope(date(2030, 1, 1), date(2030, 1, 31))
+    md = make_adhoc(corpus, scope, "md", config).decode()
+    assert "- **Events:** 0" in md and "No sources: no events in scope." in md
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(make_adhoc(corpus, scope, "pdf", config))
+    text = flat(pdftotext(path))
+    assert "0 events; 0 fatalities" in text and "No events in this scope." in text

@@ -55,8 +55,8 @@ def test_bundle_is_complete_and_lean(built: dict[str, bytes], records: dict[str,
     assert set(built) == bundle | {"search/index.html"}
 
 
-def test_no_temp_files_are_left(minimal: tuple[Corpus, Indexes], tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_stage_writes_nothing_to_disk(minimal: tuple[Corpus, Indexes], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     corpus, indexes = minimal
     files = search.iter_files(corpus, indexes, SiteConfig())

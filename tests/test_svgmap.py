@@ -116,3 +116,10 @@ def test_shapes_off_the_frame_are_not_drawn() -> None:
     root = _parse(svgmap.render_map(SHAPES, [], frame=["ZZ-A"]))
     drawn = {p.get("data-region") for p in root.iter(f"{SVG}path")}
     assert "ZZ-A" in drawn and "ZZ-C" not in drawn
+
+
+def test_print_maps_leave_out_hover_titles() -> None:
+    events = [_event("e1", 140.5, -39.5, title="Hover text")]
+    root = _parse(svgmap.render_map(SHAPES, events, tooltips=False))
+    dots = [c for c in root.iter(f"{SVG}circle") if c.get("stroke") == "#ffffff"]
+    assert len(dots) == 1 and dots[0].find(f"{SVG}title") is None

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 
-from sitrep.fields import _MD_LINK, _SAFE_LINK  # the validator's own link rules
+from sitrep.fields import MD_LINK, SAFE_LINK  # the validator's own link rules
 from sitrep.importers.model import RowError
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -72,12 +72,12 @@ def safe_markdown(text: str) -> str:
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     value = _RAW_TAG.sub("< ", value)
     value = _LEFT_ENTITY.sub("& ", value)
-    return _MD_LINK.sub(_defuse_link, value)
+    return MD_LINK.sub(_defuse_link, value)
 
 
 def _defuse_link(m: re.Match[str]) -> str:
     target = m.group(1) or m.group(2) or ""
-    if not target or _SAFE_LINK.match(target):
+    if not target or SAFE_LINK.match(target):
         return m.group()
     # A space after ']' stops it being a link for Markdown and for the validator alike.
     return m.group().replace("](", "] (", 1) if m.group(1) is not None else m.group().replace("]:", "] :", 1)

@@ -22,7 +22,7 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
 const KINDS = { Event: "Events", Actor: "Actors", Region: "Regions", Source: "Sources", Briefing: "Briefings" };
 const ASSESSMENTS = ["claimed", "reported", "corroborated", "confirmed", "contested"];
 const DATED_KINDS = new Set(["Event", "Briefing"]);
-// Pagefind adds a boost for words found in meta fields (sitrep/search.py says what each holds). An
+// Pagefind adds a boost for words found in meta fields (sitrep/search_records.py says what each holds). An
 // actor's, region's or source's own names in every spelling (`names`) weigh most, so "Aleppo" and
 // "Halab" put the region above the events that mention it; the names of the region and actors an
 // event involves (`related`) weigh little. Fields that are only shown weigh nothing.
@@ -184,18 +184,24 @@ async function run(state) {
     return;
   }
   root.setAttribute("aria-busy", "true");
-  const sort = sortFor(state);
-  const response = await pagefind.search(state.q || null, { filters: state.filters, sort });
-  if (id !== searchId || !response) return;
-  const counts = (response.filters && response.filters.shard) || {};
-  view = sort.date && shards.length
-    ? shardedView(state, sort, response.results.length, counts)
-    : listView(response.results);
-  list.replaceChildren();
-  await showMore(id, false);
-  if (id !== searchId) return;
+  try {
+    const sort = sortFor(state);
+    const response = await pagefind.search(state.q || null, { filters: state.filters, sort });
+    if (id !== searchId || !response) return;
+    const counts = (response.filters && response.filters.shard) || {};
+    view = sort.date && shards.length
+      ? shardedView(state, sort, response.results.length, counts)
+      : listView(response.results);
+    list.replaceChildren();
+    await showMore(id, false);
+    if (id !== searchId) return;
+    statusLine.textContent = describe(state, view.total);
+  } catch (error) {
+    if (id !== searchId) return;
+    statusLine.textContent = "The search failed. Reload the page to try again.";
+    console.error("search:", error);
+  }
   root.removeAttribute("aria-busy");
-  statusLine.textContent = describe(state, view.total);
 }
 
 function describe(state, count) {
@@ -330,6 +336,7 @@ async function start() {
   for (const select of selects) setSelect(select, state.filters[select.dataset.filter] || "");
   setSelect(sortSelect, state.sort);
   fieldset.hidden = false;
+  fieldset.disabled = false;
   root.dataset.ready = "true";
   await run(readForm());
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sitrep import geo
-from sitrep.fields import _RAW_HTML
+from sitrep.fields import RAW_HTML
 from sitrep.importers import run_import
 from sitrep.validate import load_corpus
 
@@ -84,7 +84,7 @@ def test_inter_codes_written_as_words(imported) -> None:  # type: ignore[no-unty
 def test_hostile_text_is_defused_and_still_readable(imported) -> None:  # type: ignore[no-untyped-def]
     _, _, corpus = imported
     event = _event(corpus, "SYR1013")
-    assert not _RAW_HTML.search(event.summary)
+    assert not RAW_HTML.search(event.summary)
     assert "Rioters" in event.summary and "javascript" in event.summary and "](" not in event.summary
     assert event.tags == ("cmd-c-calc-a0",)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitrep.fields import _MD_LINK, _RAW_HTML, _SAFE_LINK, SLUG
+from sitrep.fields import MD_LINK, RAW_HTML, SAFE_LINK, SLUG
 from sitrep.importers.model import RowError
 from sitrep.importers.text import (
     fold,
@@ -74,10 +74,10 @@ def test_one_line_keeps_single_spaces_and_cuts_long_text() -> None:
 @given(st.text(alphabet=st.sampled_from(list("<>&#;[]():/ abcjavascript\nhttps=")), max_size=80))
 def test_safe_markdown_always_passes_the_validators_rules(text: str) -> None:
     value = safe_markdown(text)
-    assert not _RAW_HTML.search(value)
-    for m in _MD_LINK.finditer(value):
+    assert not RAW_HTML.search(value)
+    for m in MD_LINK.finditer(value):
         target = m.group(1) or m.group(2) or ""
-        assert not target or _SAFE_LINK.match(target)
+        assert not target or SAFE_LINK.match(target)
 
 
 def test_safe_markdown_leaves_valid_markdown_alone() -> None:
