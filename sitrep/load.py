@@ -58,6 +58,19 @@ class RawDocument:
     """Problems found while loading (unreadable, empty, invalid YAML); `data` is None then."""
 
 
+class _CacheUnpickler(pickle.Unpickler):
+    """Unpickle parsed YAML only: a cache restored from elsewhere (a CI cache) could otherwise name any
+    callable and run it on load."""
+
+    _ALLOWED = frozenset({("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
+                          ("datetime", "timezone"), ("builtins", "set"), ("builtins", "frozenset")})
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"the parse cache may not hold {module}.{name}")
+        return super().find_class(module, name)
+
+
 @dataclass(slots=True)
 class ParseCache:
     """Parsed documents keyed by a hash of the file's bytes; entries unused in a build are dropped."""
@@ -73,8 +86,9 @@ class ParseCache:
             return cls(path)
         try:
             with path.open("rb") as fh:
-                version, entries = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+                version, entries = _CacheUnpickler(fh).load()
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
+                KeyError, MemoryError, RecursionError):
             return cls(path)
         return cls(path, entries if version == _CACHE_VERSION else {})
 

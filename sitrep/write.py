@@ -65,7 +65,9 @@ def check_path(path: str) -> str:
     bad = (not path or "\\" in path or path.startswith("/") or not parts
            or any(p in ("..", ".", "") for p in parts) or any(ord(c) < 32 or c == "\x7f" for c in path))
     if not bad:
-        bad = any(len(p.encode()) > MAX_NAME or p.split(".")[0].lower() in _RESERVED for p in parts)
+        # Windows drops a trailing dot or space, so "a." and "a" would be one file there.
+        bad = any(len(p.encode()) > MAX_NAME or p.split(".")[0].lower() in _RESERVED or p.endswith((".", " "))
+                  for p in parts)
     if bad:
         raise WriteError(f"refusing to write unsafe output path {path[:80]!r}")
     return path

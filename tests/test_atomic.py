@@ -115,7 +115,6 @@ def test_sigkill_at_random_moments_never_damages_the_site(corpora: tuple[Path, P
     for seen in not_previous:
         assert seen == new, f"a kill left a site that is neither old nor complete: {_diff(seen, new)}"
     assert leftovers(out) == []
-    print(f"build {build_seconds:.1f} s; kills at {points}: {outcomes}")
 
 
 def _diff(a: Snapshot, b: Snapshot) -> list[str]:

@@ -120,6 +120,18 @@ def test_named_pipe_does_not_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     ])
 
 
+@pytest.mark.parametrize("name", ["con", "aux", "lpt1"])
+def test_reserved_device_name(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file named like a Windows device is refused as an id (made here: Windows cannot check it out)."""
+    content = _minimal(tmp_path)
+    (content / "actors" / f"{name}.yaml").write_text("name: X\nkind: rebel-group\n", encoding="utf-8")
+    _assert_exact(_check(tmp_path, monkeypatch), [
+        f"content/actors/{name}.yaml:1:1: error: file name '{name}' is reserved on Windows and cannot be "
+        "an id (rename the file)",
+        "1 error(s), 0 warning(s)",
+    ])
+
+
 def test_missing_content_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A content folder that does not exist is one clear line and a non-zero exit."""
     result = _check(tmp_path, monkeypatch)

@@ -291,3 +291,34 @@ def test_many_files_load_quickly(write_tree: TreeWriter) -> None:
     docs = load(root)
     assert time.perf_counter() - start < 5
     assert len(docs) == 1000 and all(not d.problems for d in docs)
+
+
+class _Payload:
+    """Pickles as a call to os.system: what a poisoned cache would hold."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_poisoned_cache_runs_nothing(tmp_path: Path) -> None:
+    """A cache file from elsewhere (a restored CI cache) may only hold parsed YAML; code in it never runs."""
+    path = tmp_path / "cache.pickle"
+    marker = tmp_path / "pwned"
+    path.write_bytes(pickle.dumps((load_mod._CACHE_VERSION, {"events:x": _Payload(marker)})))
+    cache = ParseCache.open(path)
+    assert cache.entries == {}
+    assert not marker.exists()
+
+
+def test_cache_round_trips_dates_and_timestamps(write_tree: TreeWriter, tmp_path: Path) -> None:
+    """What YAML produces (dates, timestamps with zones, sets) survives the restricted unpickler."""
+    root = write_tree({EVENT: "a: 2019-04-13\nb: 2019-04-13T10:00:00+03:00\nc: !!set {x, y}\n"})
+    cache = ParseCache.open(tmp_path / "cache.pickle")
+    first = load(root, cache)
+    cache.save()
+    again = ParseCache.open(tmp_path / "cache.pickle")
+    assert len(again.entries) == 1
+    assert load(root, again) == first

@@ -43,6 +43,7 @@ def test_check_path_accepts_site_paths(path: str) -> None:
     "", "/etc/passwd", "../outside", "events/../../outside", "a//b", "./a", "a/./b", "a/", "a\\..\\b",
     "a\x00b", "events/x\n/index.html", "events/\x1b[31m/index.html", "con", "CON.html", "nul/index.html",
     "events/aux/index.html", "com1.txt", "LPT9", "a" * (MAX_NAME + 1), "é" * (MAX_NAME // 2 + 1),
+    "a b./index.html", "trailing /x", "x.",
 ])
 def test_check_path_refuses_escapes_and_reserved_names(path: str) -> None:
     """Absolute, parent, empty, backslash, control-character, reserved and over-long paths are refused."""
