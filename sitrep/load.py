@@ -336,7 +336,7 @@ def _refuse_hostile_yaml(text: str, line_offset: int) -> None:
     Content never needs anchors, and refusing them outright bounds the size of what a document can
     expand to. The checks run on the token stream only when cheap text tests say they could matter.
     """
-    if "&" in text or "*" in text:
+    if _MAYBE_ANCHOR.search(text):
         try:
             for token in yaml.scan(text, Loader=_Loader):
                 if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
@@ -349,6 +349,10 @@ def _refuse_hostile_yaml(text: str, line_offset: int) -> None:
     if text.count("[") + text.count("{") > MAX_NESTING // 2 or _DEEP_BLOCK.search(text):
         _refuse_deep_nesting(text, line_offset)
 
+
+# An anchor or alias starts a token: '&' or '*' after a line start, blank, bracket or comma, then a
+# name. Markdown's "**bold**", "R&D" and "A & B" cannot match, so few files pay for the token scan.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s\[\]{},*]")
 
 # Block nesting needs indentation (or compact "- - -" runs) about as wide as it is deep; only text
 # with such a line, or with many brackets, can be too deep, and only then are events counted.
