@@ -39,6 +39,8 @@ _SUFFIXES = {
     "briefings": (".md",),
     "geo": (".geojson", ".json"),
 }
+_NOT_CONTENT = ("pages", "README.md")
+"""Top-level entries that are not content documents: MkDocs' editorial pages and the editors' guide."""
 _CACHE_VERSION = 2  # 2: duplicate keys are refused
 
 KeyPath = tuple[str | int, ...]
@@ -138,7 +140,7 @@ def _stray_entries(content_dir: Path) -> Iterator[RawDocument]:
     if not content_dir.is_dir():
         return
     for path in sorted(content_dir.iterdir()):
-        if path.name.startswith(".") or path.name in KINDS or path.name == "pages":
+        if path.name.startswith(".") or path.name in KINDS or path.name in _NOT_CONTENT:
             continue
         yield RawDocument(str(path), "stray", path.stem, None, problems=(Problem(
             str(path), 1, 1, f"'{path.name}' is not a content folder and is ignored",

@@ -22,7 +22,7 @@ from sitrep.write import OutputFile, WriteReport, write_site
 
 log = logging.getLogger(__name__)
 
-OUTPUT_STAGES: tuple[str, ...] = ("render", "editorial", "briefing", "export", "search")
+OUTPUT_STAGES: tuple[str, ...] = ("render", "editorial", "briefing", "export", "schema", "search")
 """Modules with an `iter_files(corpus, indexes, config)` generator, in the order they run.
 Order matters only for timing reports; the writer refuses two stages writing one path."""
 

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 Schema = dict[str, Any]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-KINDS = ("event", "actor", "region", "source", "briefing")
 REGENERATE = "python -m sitrep.schema schemas/"
 SITE_DIR = "schemas"
 
@@ -238,9 +237,8 @@ def _source_ref() -> Schema:
         "url": _url("Link to the report; http(s) only."),
         "archive_url": _url("Link to an archived copy; http(s) only."),
         "published": _date("When the original source published it (YYYY-MM-DD)."),
-        "supports": {**_list("Which fields this source backs.", _enum("A field a source can back.",
-                                                                       vocab.SUPPORTABLE_FIELDS)),
-                     "uniqueItems": True},
+        "supports": _list("Which fields this source backs.", _enum("A field a source can back.",
+                                                                    vocab.SUPPORTABLE_FIELDS)),
         "fatalities": _count("The toll this source gave; must lie within low..high."),
         "note": _text("Anything else about this source's report.", max_len=2000),
     }, ("source",))
@@ -397,10 +395,14 @@ def briefing_schema() -> Schema:
 
 # -- output --------------------------------------------------------------------------------------
 
+_BUILDERS = {"event": event_schema, "actor": actor_schema, "region": region_schema, "source": source_schema,
+             "briefing": briefing_schema}
+KINDS = tuple(_BUILDERS)
+
+
 def schemas() -> dict[str, Schema]:
     """Return the JSON Schema document of each content kind, by kind."""
-    return {"event": event_schema(), "actor": actor_schema(), "region": region_schema(),
-            "source": source_schema(), "briefing": briefing_schema()}
+    return {kind: build() for kind, build in _BUILDERS.items()}
 
 
 def dumps(schema: Schema) -> str:
@@ -409,6 +411,7 @@ def dumps(schema: Schema) -> str:
 
 
 def filename(kind: str) -> str:
+    """Return the file name of `kind`'s schema, in schemas/ and in the built site."""
     return f"{kind}.schema.json"
 
 

@@ -259,6 +259,10 @@ def _read_shapes(docs: Iterable[RawDocument], problems: list[Problem]) -> dict[s
             problems.append(Problem(doc.path, 1, 1, f"invalid GeoJSON: {exc}",
                                     "each feature needs an 'id' (ISO 3166-2) and a Polygon or MultiPolygon"))
             continue
+        except (AttributeError, TypeError, ValueError):  # e.g. a geometry that is a list, not an object
+            problems.append(Problem(doc.path, 1, 1, "invalid GeoJSON: a feature or geometry is not an object",
+                                    "each feature needs an 'id' (ISO 3166-2) and a Polygon or MultiPolygon"))
+            continue
         for shape in found:
             if shape.id in shapes:
                 problems.append(Problem(doc.path, 1, 1, f"shape '{shape.id}' is defined twice",

@@ -279,7 +279,7 @@ def _figures(r: Reader, d: dict[str, Any], sources: tuple[SourceRef, ...]) -> tu
 
 def _status_rules(r: Reader, d: dict[str, Any], status: str | None, sources: tuple[SourceRef, ...],
                   superseded_by: str | None) -> None:
-    if status in ("published", "superseded", "retracted") and not sources and "sources" not in d:
+    if status in ("published", "superseded", "retracted") and not sources and not d.get("sources"):
         r.report((), f"a {status} event needs at least one source",
                  "add 'sources:' with '- source: <id>' (or set status: draft)")
     if status == "superseded" and not superseded_by:

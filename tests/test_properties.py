@@ -244,3 +244,23 @@ def test_property_helpers_see_problems() -> None:
     checked, written, _ = _check_files({"events/2019/2019-04-10-x.yaml": b"title: [\n"})
     assert checked.errors and all(p.path in written for p in checked.errors)
 
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-200, 200) | st.floats() | st.text(max_size=12)
+    | st.sampled_from(["Feature", "FeatureCollection", "Polygon", "MultiPolygon", "SY-HL"]),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(
+        st.sampled_from(["type", "id", "features", "geometry", "coordinates", "properties", "iso_3166_2"]),
+        inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=2000)
+@given(data=json_values)
+def test_random_geojson_never_crashes_the_validator(data: Any) -> None:
+    """Any JSON in content/geo is a shape or a positioned problem, never an exception."""
+    geo_doc = RawDocument(str(MINIMAL / "geo" / "SY.geojson"), "geo", "SY", data)
+    docs = [d for d in BASE_DOCS if d.kind != "geo"]
+    checked = check([*docs, geo_doc])
+    _assert_well_formed(checked.problems, {})

@@ -228,8 +228,6 @@ def test_broken_document_rejected_by_both(minimal_docs: tuple[RawDocument, ...],
     assert schema_errors(KIND_OF[kind], data), "the schema accepts it"
 
 
-@pytest.mark.xfail(reason="validator gap: `sources: []` on a published event passes validate_event's "
-                          "_status_rules (schema.md: published events have at least one source)")
 def test_published_with_empty_sources_rejected_by_both(minimal_docs: tuple[RawDocument, ...]) -> None:
     target = _doc(minimal_docs, "events", ATTACK)
     data = {k: v for k, v in copy.deepcopy(target.data).items() if k != "fatalities"} | {"sources": []}
