@@ -47,11 +47,14 @@ class Bucket:
 
     @property
     def end(self) -> date:
+        """Return the bucket's last day."""
         return self.start + timedelta(days=self.days - 1)
 
 
 @dataclass(frozen=True, slots=True)
 class KeyFigures:
+    """The key figures of a scope's published events: totals, tallies and the time series."""
+
     events: int
     low: int
     best: int
@@ -65,6 +68,7 @@ class KeyFigures:
 
     @property
     def bucket_days(self) -> int:
+        """Return how many days one bar of the series covers."""
         return self.series[0].days if self.series else 1
 
 
@@ -79,6 +83,7 @@ class SourceEntry:
 
     @property
     def name(self) -> str:
+        """Return the source's name, or its id when the source is unknown."""
         return self.source.name if self.source else self.ref.source
 
 

@@ -102,8 +102,7 @@ class PdfCache:
 def cache_folder(config: SiteConfig) -> Path | None:
     """Return where builds keep briefing PDFs: `config.cache_dir`/pdf when the build has a cache
     folder (the CLI's builds do, beside the parse cache); None (no caching) otherwise."""
-    base = getattr(config, "cache_dir", None)
-    return Path(base) / "pdf" if base else None
+    return config.cache_dir / "pdf" if config.cache_dir else None
 
 
 def render_pdf(report: Report, corpus: Corpus, config: SiteConfig,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -185,12 +186,16 @@ def brief_cmd(content: Path, out: Path, config_path: Path, start: Any, end: Any,
     """Make a briefing for any period, region or actor from the computed sections alone."""
     from sitrep.briefing import Scope, make_adhoc
     from sitrep.config import load_config
+    from sitrep.load import ParseCache
+    from sitrep.pipeline import default_cache
     from sitrep.validate import load_corpus
 
     _require_dir(content)
     if start.date() > end.date():
         raise click.BadParameter("--from is after --to", param_hint="--from/--to")
-    corpus = load_corpus(content)
+    cache = ParseCache.open(default_cache(out))  # the build's cache: unchanged files are not re-parsed
+    corpus = load_corpus(content, cache)
+    cache.save()
     for kind, ids, known in (("region", regions, corpus.regions), ("actor", actors, corpus.actors)):
         unknown = [i for i in ids if i not in known]
         if unknown:
@@ -198,7 +203,8 @@ def brief_cmd(content: Path, out: Path, config_path: Path, start: Any, end: Any,
                                      f"known: {', '.join(sorted(known))}",
                                      param_hint=f"--{kind}")
     scope = Scope(start.date(), end.date(), regions, actors)
-    data = make_adhoc(corpus, scope, fmt, load_config(config_path))
+    config = replace(load_config(config_path), content_dir=content, cache_dir=default_cache(out).parent)
+    data = make_adhoc(corpus, scope, fmt, config)
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(output)

@@ -22,11 +22,12 @@ from mkdocs.plugins import BasePlugin
 
 from sitrep import markup
 from sitrep.config import SiteConfig
+from sitrep.errors import ContentError, Problem
 from sitrep.index import Indexes
 from sitrep.model import Corpus
 from sitrep.render import make_environment, templates_dir
 from sitrep.render_context import Meta
-from sitrep.urls import url_for
+from sitrep.urls import GENERATED_TOP_LEVEL, url_for
 from sitrep.write import OutputFile
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
                      if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts))
     if not sources:
         return
+    _refuse_generated_routes(docs, sources)
     templates = templates_dir(config)
     with tempfile.TemporaryDirectory(prefix="sitrep-mkdocs-") as tmp:
         _build(config, docs, Path(tmp), templates)
@@ -111,6 +113,19 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
             built = Path(tmp) / dest
             if built.is_file():
                 yield OutputFile(dest, built.read_bytes())
+
+
+def _refuse_generated_routes(docs: Path, sources: list[str]) -> None:
+    """Refuse pages that would stand where the build writes generated pages (pages/map.md, /map/)."""
+    problems = [
+        Problem(str(docs / src), 1, 1,
+                f"editorial page '{src}' would replace the generated /{dest_path(src).split('/')[0]}/",
+                f"rename the file; these names are taken: {', '.join(sorted(GENERATED_TOP_LEVEL))}")
+        for src in sources
+        if dest_path(src).split("/")[0] in GENERATED_TOP_LEVEL and dest_path(src) != "index.html"
+    ]
+    if problems:
+        raise ContentError(problems)
 
 
 def _build(config: SiteConfig, docs: Path, out: Path, templates: Path) -> None:

@@ -24,12 +24,21 @@ class Problem:
 
     def format(self) -> str:
         """Return the `path:line:col: error: message (hint)` form editors and editors' tools read."""
-        text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        text = f"{_printable(self.path)}:{self.line}:{self.col}: {self.severity}: {_printable(self.message)}"
+        return f"{text} ({_printable(self.hint)})" if self.hint else text
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.message)
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
+
+
+def _printable(text: str) -> str:
+    """Return `text` with control characters escaped: a file name or value holding a newline or a
+    terminal escape must not break the one-line-per-problem output or the editor's terminal."""
+    return text.translate(_CONTROL)
 
 
 class ContentError(click.ClickException):

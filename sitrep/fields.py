@@ -287,7 +287,8 @@ class Reader:
         for match in MD_LINK.finditer(value):
             target = match.group(1) or match.group(2) or ""
             if target and not SAFE_LINK.match(target):
-                self._report_in_text(at, value, match.start(), line_base,
+                where = match.start(1) if match.group(1) else match.start(2)
+                self._report_in_text(at, value, where, line_base,
                                      f"link target {target[:40]!r} in '{key}' is not allowed",
                                      "links must be http(s):// or mailto: addresses")
                 ok = False

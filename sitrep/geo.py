@@ -30,6 +30,8 @@ def shape_from_feature(feature: Mapping[str, Any]) -> Shape:
     if not isinstance(fid, str) or not fid:
         raise GeoError("feature has no 'id' (the region's ISO 3166-2 code)")
     geom = feature.get("geometry") or {}
+    if not isinstance(geom, Mapping):
+        raise GeoError(f"feature {fid!r} has a geometry that is not an object")
     kind, coords = geom.get("type"), geom.get("coordinates")
     if kind == "Polygon":
         polygons = (_polygon(coords),)

@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
 MAX_FILE_BYTES = 1 << 20
 """Content files are small; anything larger is a mistake or an attack, and parsing it is refused."""
 MAX_NESTING = 64
-KINDS = ("events", "actors", "regions", "sources", "briefings", "geo")
+KINDS = ("events", "actors", "regions", "sources", "briefings", "geo", "pages")
 _SUFFIXES = {
     "events": (".yaml", ".yml"),
     "actors": (".yaml", ".yml"),
@@ -38,9 +38,10 @@ _SUFFIXES = {
     "sources": (".yaml", ".yml"),
     "briefings": (".md",),
     "geo": (".geojson", ".json"),
+    "pages": (".md",),  # editorial Markdown that MkDocs renders; loaded so `check` sees it too
 }
-_NOT_CONTENT = ("pages", "README.md")
-"""Top-level entries that are not content documents: MkDocs' editorial pages and the editors' guide."""
+_NOT_CONTENT = ("README.md",)
+"""Top-level entries that are not content documents: the editors' guide."""
 _CACHE_VERSION = 2  # 2: duplicate keys are refused
 
 KeyPath = tuple[str | int, ...]
@@ -108,6 +109,10 @@ class ParseCache:
         if self.path is None or self.used.keys() == self.entries.keys():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Builds of one output folder are serialised by the build lock, so any temp file left
+        # here is from a build that was killed while saving.
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             pickle.dump((_CACHE_VERSION, self.used), fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -128,7 +133,7 @@ def _walk(content_dir: Path) -> Iterator[tuple[str, Path]]:
         root = content_dir / kind
         if not root.is_dir():
             continue
-        pattern = "**/*" if kind == "events" else "*"
+        pattern = "**/*" if kind in ("events", "pages") else "*"
         for path in sorted(root.glob(pattern)):
             if path.name.startswith(".") or not path.name.endswith(_SUFFIXES[kind]):
                 continue
@@ -225,6 +230,8 @@ def _parse(raw: bytes, kind: str) -> tuple[Any, str, int]:
     if kind == "briefings":
         front, body, body_line = split_front_matter(text)
         return _parse_yaml(front, line_offset=1), body, body_line
+    if kind == "pages":
+        return {}, text, 1
     return _parse_yaml(text), "", 0
 
 

@@ -18,7 +18,7 @@ from sitrep.errors import ContentError, Problem
 from sitrep.load import ParseCache, load
 from sitrep.model import Corpus
 from sitrep.validate import check
-from sitrep.write import OutputFile, WriteReport, write_site
+from sitrep.write import OutputFile, WriteReport, build_lock, write_site
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,14 @@ def default_cache(out_dir: Path) -> Path:
 def build(content_dir: Path, out_dir: Path, config: SiteConfig | None = None, *,
           cache_path: Path | None = None, strict: bool = False) -> BuildResult:
     """Build the site of `content_dir` into `out_dir`; raise ContentError and leave the old site on errors."""
-    config = replace(config or load_config(None), content_dir=content_dir)
+    with build_lock(out_dir):
+        config = replace(config or load_config(None), content_dir=content_dir,
+                         cache_dir=cache_path.parent if cache_path else None)
+        return _build(content_dir, out_dir, config, cache_path, strict)
+
+
+def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Path | None,
+           strict: bool) -> BuildResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     cache = ParseCache.open(cache_path)
@@ -58,7 +65,7 @@ def build(content_dir: Path, out_dir: Path, config: SiteConfig | None = None, *,
     indexes = _timed(timings, "index", lambda: build_indexes(corpus))
     files = _chain_stages(corpus, indexes, config, timings)
     write_started = time.perf_counter()
-    report = write_site(files, out_dir)
+    report = write_site(files, out_dir, lock=False)  # build() holds the lock
     timings["write"] = time.perf_counter() - write_started - sum(
         timings.get(s, 0.0) for s in OUTPUT_STAGES)
     cache.save()

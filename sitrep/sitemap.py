@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Corpus, Event
-from sitrep.urls import absolute_url, base_path, output_path, url_for
+from sitrep.urls import absolute_url, output_path, url_for
 from sitrep.write import OutputFile
 
 MAX_URLS = 50_000
@@ -79,8 +79,7 @@ def _index(parts: list[tuple[str, date | None]], config: SiteConfig) -> bytes:
 
 
 def _part_url(n: int, config: SiteConfig) -> str:
-    # TODO(urls.py owner): a "sitemap_part" kind in url_for; until then the path is made here.
-    return f"{base_path(config)}sitemap-{n}.xml"
+    return url_for("sitemap_part", n, config=config)
 
 
 def robots_txt(config: SiteConfig) -> bytes:

@@ -51,6 +51,13 @@ _ONE_ID: dict[str, tuple[str, bool]] = {
 }
 
 
+GENERATED_TOP_LEVEL = frozenset({
+    "events", "regions", "actors", "sources", "briefings", "timeline", "types", "map", "search", "data",
+    "feeds", "static", "pagefind", "schemas", "index.html", "404.html", "sitemap.xml", "robots.txt",
+})
+"""First path segments the build generates; an editorial page may not take one of them."""
+
+
 def base_path(config: SiteConfig | None) -> str:
     """Return the path part of `config.site_url`, always starting and ending with '/'."""
     return "/" if config is None else _base_of(config.site_url)
@@ -94,6 +101,8 @@ def _relative(kind: str, args: tuple[object, ...], page: int) -> str:
         return f"briefings/{_seg(args[0])}.{_seg(args[1])}"
     if kind in ("static", "data") and len(args) == 1:
         return f"{kind}/{'/'.join(_seg(p) for p in str(args[0]).split('/'))}"
+    if kind == "sitemap_part" and len(args) == 1:  # beside sitemap.xml: a sitemap lists only its folder
+        return f"sitemap-{int(args[0])}.xml"
     if kind == "feed" and len(args) == 2:  # ("regions" | "actors", id)
         ident = str(args[1]).lower() if args[0] == "regions" else str(args[1])
         return f"feeds/{_seg(args[0])}/{_seg(ident)}.xml"

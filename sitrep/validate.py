@@ -15,6 +15,7 @@ from sitrep.errors import ContentError, Problem
 from sitrep.fields import SLUG, Reader, typename
 from sitrep.load import ParseCache, RawDocument, load, locate
 from sitrep.model import Actor, Briefing, Corpus, Event, Pos, Region, Shape, Source
+from sitrep.urls import GENERATED_TOP_LEVEL
 from sitrep.validate_event import read_event
 from sitrep.write import RESERVED_NAMES
 
@@ -73,6 +74,8 @@ def check(docs: Sequence[RawDocument]) -> Checked:
     _check_event_links(events, by_kind.get("events", []), problems)
     briefings = _read_all(by_kind.get("briefings", []), problems,
                           lambda r, d: _read_briefing(r, d, refs), "briefing")
+    for doc in by_kind.get("pages", []):
+        _check_page(Reader(doc, problems), doc, content_pages_root(doc))
     ordered = tuple(sorted(events.values(), key=lambda e: (e.date.start, e.id)))
     corpus = Corpus(
         events=ordered,
@@ -241,6 +244,22 @@ def _read_briefing(r: Reader, doc: RawDocument, refs: _Refs) -> Briefing | None:
         status=r.choice(d, (), "status", vocab.BRIEFING_STATUSES, default="published"),
         summary=r.markdown(d, (), "summary") or "",
     )
+
+
+def content_pages_root(doc: RawDocument) -> Path:
+    """Return the pages/ folder a page document sits in (pages may be nested)."""
+    path = Path(doc.path)
+    return next(p for p in path.parents if p.name == "pages")
+
+
+def _check_page(r: Reader, doc: RawDocument, root: Path) -> None:
+    """Editorial pages: no raw HTML or unsafe links, and no name the build uses for its own pages."""
+    r.check_markdown(doc.body, ("body",), "the page", line_base=1)
+    first = Path(doc.path).relative_to(root).parts[0]
+    name = first[:-3] if first.endswith(".md") and len(Path(doc.path).relative_to(root).parts) == 1 else first
+    if name in GENERATED_TOP_LEVEL:
+        r.report((), f"editorial page '{doc.path}' would replace the generated /{name}/",
+                 f"rename it; these names are taken: {', '.join(sorted(GENERATED_TOP_LEVEL))}")
 
 
 def _check_known(r: Reader, at: tuple[str, ...], ids: Iterable[str], known: Collection[str],

@@ -73,9 +73,15 @@ def check_path(path: str) -> str:
     return path
 
 
+def resolve_out(out_dir: Path) -> Path:
+    """Return the real path of an output folder: no "..", and a link builds into the folder it names."""
+    return Path(os.path.realpath(out_dir))
+
+
 @contextmanager
 def build_lock(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock for `out_dir` so two builds at once cannot corrupt it."""
+    out_dir = resolve_out(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     lock_path = out_dir.parent / f".{out_dir.name}.lock"
     with lock_path.open("a+") as fh:
@@ -90,23 +96,33 @@ def build_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_site(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
-    """Write `files` as the complete new content of `out_dir`, atomically; return what changed."""
-    out_dir = Path(os.path.realpath(out_dir))  # no "..", and a link builds into the folder it names
-    with build_lock(out_dir):
-        _recover(out_dir)
-        _refuse_foreign(out_dir)
-        staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
-        old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
-        try:
-            marked = itertools.chain(files, (OutputFile(MARKER, _MARKER_TEXT),))
-            written, unchanged, produced = _write_files(marked, staging, old)
-            removed = _remove_stale(staging, old - produced)
-            _swap(staging, out_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        shutil.rmtree(staging, ignore_errors=True)  # after the swap this holds the old site
+def write_site(files: Iterable[OutputFile], out_dir: Path, *, lock: bool = True) -> WriteReport:
+    """Write `files` as the complete new content of `out_dir`, atomically; return what changed.
+
+    With lock=False the caller already holds `build_lock(out_dir)`: the pipeline takes it before it
+    loads content, so a second build fails at once instead of after all its work.
+    """
+    out_dir = resolve_out(out_dir)
+    if lock:
+        with build_lock(out_dir):
+            return _write_locked(files, out_dir)
+    return _write_locked(files, out_dir)
+
+
+def _write_locked(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
+    _recover(out_dir)
+    _refuse_foreign(out_dir)
+    staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+    old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
+    try:
+        marked = itertools.chain(files, (OutputFile(MARKER, _MARKER_TEXT),))
+        written, unchanged, produced = _write_files(marked, staging, old)
+        removed = _remove_stale(staging, old - produced)
+        _swap(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)  # after the swap this holds the old site
     return WriteReport(tuple(written), unchanged, removed)
 
 

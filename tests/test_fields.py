@@ -221,7 +221,7 @@ def test_markdown_in_a_body_reports_the_exact_line_and_column(write_tree: TreeWr
     body = "Intro.\n\nSecond [bad](javascript:x) line\n<b>bold</b>\n"
     assert d.r.check_markdown(body, ("body",), "narrative", line_base=10) is None
     assert d.messages == [(13, 1, "raw HTML is not allowed in 'narrative' (found '<b>bold</b>\\n')"),
-                          (12, 12, "link target 'javascript:x' in 'narrative' is not allowed")]
+                          (12, 14, "link target 'javascript:x' in 'narrative' is not allowed")]
 
 
 @pytest.mark.parametrize("text", ["[a](b/c)", "[a](./x)", "[a](x.html)", "[a](//evil.example)"])

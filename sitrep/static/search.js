@@ -133,41 +133,60 @@ function sortFor(state) {
   return {};
 }
 
-// A view hands out results a page at a time: `take(n)` resolves to the next n Pagefind results.
+// A view hands out results a page at a time. `take(n)` resolves to the next n Pagefind results,
+// `complete` to the total once it is known, `left()` to how many remain (null while unknown).
 function listView(items) {
   let at = 0;
   return {
-    total: items.length,
+    complete: Promise.resolve(items.length),
     left: () => items.length - at,
     take: async (n) => {
       const out = items.slice(at, at + n);
       at += out.length;
       return out;
     },
+    cancel: () => {},
   };
 }
 
-function shardedView(state, sort, total, counts) {
+function shardedView(state, sort) {
   // A date-sorted search over several shards. Pagefind merges shards by score, and a sorted search
-  // scores by rank within its shard, so the merged list interleaves shards. Shards hold consecutive
-  // date ranges, so ask them one at a time, in date order, through the `shard` filter.
-  const order = Object.keys(counts).filter((k) => counts[k] > 0).sort((a, b) => Number(a) - Number(b));
+  // scores by rank within its shard, so the merged list would interleave shards. Shards hold
+  // consecutive date ranges, so ask them one at a time, in date order, through the `shard` filter.
+  // A shard's search is also far cheaper than a merged one over every result, so the first page
+  // shows as soon as the first shards answer; the total follows when all have.
+  const order = [0, ...shards.map((_, i) => i + 1)].map(String);
   if (sort.date === "desc") order.reverse();
-  let buffer = [];
+  let fetched = [];
   let served = 0;
-  return {
-    total,
-    left: () => total - served,
-    take: async (n) => {
-      while (buffer.length < n && order.length) {
-        const shard = order.shift();
+  let done = false;
+  let cancelled = false;
+  const waiting = [];
+  const wake = () => waiting.splice(0).forEach((resolve) => resolve());
+  const complete = (async () => {
+    try {
+      for (const shard of order) {
+        if (cancelled) break;
         const part = await pagefind.search(state.q || null, { filters: { ...state.filters, shard }, sort });
-        buffer = buffer.concat(part.results);
+        fetched = fetched.concat(part.results);
+        wake();
       }
-      const out = buffer.splice(0, n);
+    } finally {
+      done = true;  // also when a search fails: nobody waits for results that will not come
+      wake();
+    }
+    return fetched.length;
+  })();
+  return {
+    complete,
+    left: () => (done ? fetched.length - served : null),
+    take: async (n) => {
+      while (fetched.length < served + n && !done) await new Promise((resolve) => waiting.push(resolve));
+      const out = fetched.slice(served, served + n);
       served += out.length;
       return out;
     },
+    cancel: () => { cancelled = true; },
   };
 }
 
@@ -176,6 +195,7 @@ async function run(state) {
   const filterCount = Object.keys(state.filters).length;
   document.title = state.q ? `“${state.q}” · ${baseTitle}` : baseTitle;
   if (!pagefind) return;
+  if (view) view.cancel();
   if (!state.q && !filterCount) {
     view = null;
     list.replaceChildren();
@@ -186,16 +206,20 @@ async function run(state) {
   root.setAttribute("aria-busy", "true");
   try {
     const sort = sortFor(state);
-    const response = await pagefind.search(state.q || null, { filters: state.filters, sort });
-    if (id !== searchId || !response) return;
-    const counts = (response.filters && response.filters.shard) || {};
-    view = sort.date && shards.length
-      ? shardedView(state, sort, response.results.length, counts)
-      : listView(response.results);
+    if (sort.date && shards.length) {
+      view = shardedView(state, sort);
+    } else {
+      const response = await pagefind.search(state.q || null, { filters: state.filters, sort });
+      if (id !== searchId || !response) return;
+      view = listView(response.results);
+    }
+    const current = view;
     list.replaceChildren();
     await showMore(id, false);
+    const total = await current.complete;
     if (id !== searchId) return;
-    statusLine.textContent = describe(state, view.total);
+    statusLine.textContent = describe(state, total);
+    updateMore(current);
   } catch (error) {
     if (id !== searchId) return;
     statusLine.textContent = "The search failed. Reload the page to try again.";
@@ -222,9 +246,15 @@ async function showMore(id, focusFirst) {
   if (id !== searchId || current !== view) return;
   const items = data.map(renderResult);
   list.append(...items);
-  moreButton.hidden = current.left() <= 0;
-  moreButton.textContent = `Show more results (${current.left().toLocaleString("en")} left)`;
+  updateMore(current);
   if (focusFirst && items.length) items[0].querySelector("a").focus();
+}
+
+function updateMore(current) {
+  const left = current.left();  // null while a sharded search is still counting
+  moreButton.hidden = left === 0;
+  moreButton.textContent = left === null ? "Show more results"
+    : `Show more results (${left.toLocaleString("en")} left)`;
 }
 
 // --- rendering ---------------------------------------------------------------------------------------
