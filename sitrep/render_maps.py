@@ -1,20 +1,28 @@
-"""Static SVG maps for event and region pages: region shapes as the base layer, one dot per event.
+"""Maps: static SVG maps for event and region pages, and the data files of the interactive /map/.
 
 There is no tile server (the site works offline), so the shapes from content/geo are the map. Each
 region's base layer (its outline, its neighbours' outlines, the projection) is drawn once per build
 and reused by every page framed on that region: a build with 100k events draws each shape a few
 times, not 100k times. Only presentation attributes are used (the CSP forbids style="").
+
+The interactive map's events are split by year (`map_files`): a small index, then one compact file
+per year, so the browser fetches only the years in the date range shown and no file grows with the
+whole corpus.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from sitrep.model import Event, Region, Shape
+from sitrep.index import Indexes
+from sitrep.model import Corpus, Event, Region, Shape
 from sitrep.svgmap import EVENT_TYPE_COLOURS, BBox, Projection, dot_radius, fit_projection, map_bbox
+from sitrep.vocab import EVENT_TYPES
 
 WIDTH, MAX_HEIGHT = 480, 380
 _FALLBACK = "#555555"
@@ -141,3 +149,81 @@ class MapMaker:
         name = self.regions[region_id].name if region_id in self.regions else region_id
         shown = f"{len(located)} of {total}" if len(located) < total else f"all {total}"
         return self._svg(base, "".join(dots), f"Map of {name} showing {shown} events by type", "region-map")
+
+
+# ---- data of the interactive map (/map/) ---------------------------------------------------------
+
+MAP_FIELDS = {"i": "id", "t": "title", "a": "latitude", "o": "longitude", "k": "type (index into types)",
+              "d": "start date", "l": "fatalities, low (absent: no toll reported)",
+              "h": "fatalities, high (absent: same as low)", "r": "region (index into regions)",
+              "s": "status (absent: published)"}
+"""Keys of one event record in /map/events-<yyyy>.json; index.json repeats them for readers of the data."""
+
+
+def map_record(event: Event, types: Mapping[str, int], regions: Mapping[str, int]) -> dict[str, object]:
+    """Return one located event as a compact map record: short keys, defaults left out."""
+    loc, f = event.location, event.fatalities
+    rec: dict[str, object] = {"i": event.id, "t": event.title, "a": round(loc.lat, 4),  # type: ignore[arg-type]
+                              "o": round(loc.lon, 4), "k": types[event.event_type],  # type: ignore[arg-type]
+                              "d": event.date.start.isoformat(), "r": regions.get(event.region, -1)}
+    if f is not None:
+        rec["l"] = f.low
+        if f.high != f.low:
+            rec["h"] = f.high
+    if event.status != "published":
+        rec["s"] = event.status
+    return rec
+
+
+def _json(doc: object) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _located(events: Sequence[Event]) -> list[Event]:
+    return [e for e in events if e.location.lat is not None and e.location.lon is not None]
+
+
+def _bounds(events: Sequence[Event]) -> list[list[float]] | None:
+    """Return [[south, west], [north, east]] around `events`, as Leaflet takes bounds."""
+    if not events:
+        return None
+    lats = [e.location.lat for e in events]
+    lons = [e.location.lon for e in events]
+    return [[round(min(lats), 4), round(min(lons), 4)], [round(max(lats), 4), round(max(lons), 4)]]  # type: ignore[type-var]
+
+
+def map_files(corpus: Corpus, indexes: Indexes, url: Callable[..., str]) -> Iterator[tuple[str, bytes]]:
+    """Yield (url, JSON bytes) for the interactive map: index.json, one file per year, regions.json.
+
+    `url` is url_for bound to the site's config. Only listed events with coordinates are drawn."""
+    types = {t: i for i, t in enumerate(EVENT_TYPES)}
+    regions = sorted(corpus.regions)
+    region_ix = {r: i for i, r in enumerate(regions)}
+    located = _located(indexes.listed)
+    by_year: dict[int, list[Event]] = {}
+    for e in located:  # listed is oldest first: each year's file is in date order too
+        by_year.setdefault(e.date.start.year, []).append(e)
+    years = []
+    for year, events in sorted(by_year.items()):
+        kinds = Counter(types[e.event_type] for e in events)
+        years.append({"year": year, "count": len(events), "url": url("map_year", year),
+                      "first": events[0].date.start.isoformat(), "last": events[-1].date.start.isoformat(),
+                      "types": {str(k): n for k, n in sorted(kinds.items())}})
+        yield url("map_year", year), _json({"year": year, "events": [
+            map_record(e, types, region_ix) for e in events]})
+    yield url("map_index"), _json({
+        "types": list(EVENT_TYPES), "regions": regions, "fields": MAP_FIELDS, "years": years,
+        "located": len(located), "unlocated": len(indexes.listed) - len(located),
+        "bounds": _bounds(located), "shapes": url("map_regions")})
+    yield url("map_regions"), region_shapes(corpus, url)
+
+
+def region_shapes(corpus: Corpus, url: Callable[..., str]) -> bytes:
+    """Return the region shapes as GeoJSON, each feature with its id, name and page URL."""
+    features = [{"type": "Feature", "id": sid,
+                 "properties": {"id": sid, "name": corpus.regions[sid].name if sid in corpus.regions else sid,
+                                "url": url("region", sid) if sid in corpus.regions else None},
+                 "geometry": {"type": "MultiPolygon", "coordinates": [
+                     [[list(p) for p in ring] for ring in poly] for poly in shape.polygons]}}
+                for sid, shape in sorted(corpus.shapes.items())]
+    return _json({"type": "FeatureCollection", "features": features})

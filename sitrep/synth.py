@@ -82,7 +82,10 @@ _LEAD = {
 _TOLL = ("{source} said {best} people were killed.", "At least {best} people died, according to {source}.")
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/()'-]*$")
 _ESCAPE = re.compile("[\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]")
-_MULTILINE_OK = re.compile(r"^[^\s][^\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]*(?<=\S)$", re.S)
+# A literal block (|-) keeps text exactly when it starts and ends with a visible character and holds
+# nothing YAML reads as a line break or refuses as non-printable.
+_BAD_IN_BLOCK = r"\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" r"\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff"
+_MULTILINE_OK = re.compile(rf"^(?=\S)[^{_BAD_IN_BLOCK}]*(?<=\S)$", re.S)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ root, "/sitrep/" for https://example.org/sitrep/). Directory URLs end in "/" and
     url_for("month", 2019, 4)            /timeline/2019/04/
     url_for("type", "Battles")           /types/battles/
     url_for("static", "css/site.css")    /static/css/site.css
+    url_for("map_year", 2019)            /map/events-2019.json
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _FIXED: dict[str, str] = {
     "briefings": "briefings/",
     "map": "map/",
     "map_events": "map/events.json",
+    "map_index": "map/index.json",
     "map_regions": "map/regions.json",
     "search": "search/",
     "sitemap": "sitemap.xml",
@@ -97,6 +99,8 @@ def _relative(kind: str, args: tuple[object, ...], page: int) -> str:
         return _paged(f"types/{type_slug(str(args[0]))}/", page)
     if kind == "region_base_map" and len(args) == 1:  # a region's outline map, shared by its pages
         return f"regions/{_seg(str(args[0]).lower())}/map.svg"
+    if kind == "map_year" and len(args) == 1:  # the map's events of one year
+        return f"map/events-{int(args[0]):04d}.json"
     if kind == "briefing_file" and len(args) == 2:  # (id, "pdf" | "md")
         return f"briefings/{_seg(args[0])}.{_seg(args[1])}"
     if kind in ("static", "data") and len(args) == 1:

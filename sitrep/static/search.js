@@ -167,7 +167,8 @@ function shardedView(state, sort) {
     try {
       for (const shard of order) {
         if (cancelled) break;
-        const part = await pagefind.search(state.q || null, { filters: { ...state.filters, shard }, sort });
+        const filters = { ...state.filters, shard };
+        const part = await pagefind.search(state.q || null, { filters, sort });
         fetched = fetched.concat(part.results);
         wake();
       }
