@@ -7,7 +7,6 @@ Islamic State), Aleppo checkpoints 13 April (11–13: SOHR 13, Agencies 11), Ale
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -226,23 +225,21 @@ def test_directories_link_every_subject(site: Path) -> None:
     assert {"/sources/sohr/", "/sources/agencies/"} <= set(hrefs(load(site, "/sources/")))
 
 
-def test_map_page_and_data(site: Path) -> None:
+def test_map_page(site: Path) -> None:
     root = load(site, "/map/")
     el = root.find(".//div[@id='event-map']")
-    assert el.get("data-events") == "/map/events.json" and el.get("data-shapes") == "/map/regions.json"
+    assert el.get("data-index") == "/map/index.json" and el.get("data-shapes") == "/map/regions.json"
+    assert (site / "map/regions.json").is_file()
     scripts = [s.get("src") for s in root.iter("script")]
     assert scripts[-3:] == ["/static/vendor/leaflet/leaflet.js",
                             "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
                             "/static/js/map.js"]
-    data = json.loads((site / "map/events.json").read_bytes())
-    located = {row[7]: row for row in data["events"]}
-    assert set(located) == {CHECKPOINTS, HOMS}  # the shelling has no point
-    assert located[CHECKPOINTS][4:6] == [11, 13]
-    assert data["types"][located[HOMS][2]] == "Battles"
-    shapes = json.loads((site / "map/regions.json").read_bytes())
-    assert {f["properties"]["id"] for f in shapes["features"]} == {"SY-HL", "SY-HI"}
+    # It opens on the latest year: from its first day (or the first event, if later) to the last event.
+    dates = {i.get("name"): i.get("value") for i in root.iter("input") if i.get("type") == "date"}
+    assert dates == {"from": "2019-04-11", "to": "2019-04-13"}
     # Without JavaScript the same regions are listed.
     assert {"/regions/sy-hl/", "/regions/sy-hi/"} <= set(hrefs(section(root, "regions-h")))
+    # The map data themselves: tests/test_render_maps.py.
 
 
 def test_editorial_pages_share_the_layout(site: Path) -> None:

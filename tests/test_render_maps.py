@@ -30,7 +30,8 @@ SHELLING = "2019-04-12-aleppo-overnight-shelling"
 
 
 def files_of(corpus: Corpus, indexes: Indexes, config: SiteConfig | None = None) -> dict[str, object]:
-    return {url: json.loads(data) for url, data in map_files(corpus, indexes, partial(url_for, config=config))}
+    made = map_files(corpus, indexes, partial(url_for, config=config))
+    return {url: json.loads(data) for url, data in made}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_record_keeps_status_and_leaves_out_a_missing_toll(minimal: tuple[Corpus
 
 def test_base_path_prefixes_data_urls(minimal: tuple[Corpus, Indexes]) -> None:
     files = files_of(*minimal, SiteConfig(site_url="https://example.org/sitrep/"))
-    assert set(files) == {"/sitrep/map/index.json", "/sitrep/map/events-2019.json", "/sitrep/map/regions.json"}
+    assert set(files) == {f"/sitrep/map/{name}.json" for name in ("index", "events-2019", "regions")}
     index = files["/sitrep/map/index.json"]
     assert index["years"][0]["url"] == "/sitrep/map/events-2019.json"
     assert index["shapes"] == "/sitrep/map/regions.json"
@@ -128,7 +129,8 @@ def test_records_are_compact(spread: tuple[Corpus, Indexes]) -> None:
             assert r.get("s", "published") == e.status
             assert len(str(r["a"]).split(".")[-1]) <= 4 and len(str(r["o"]).split(".")[-1]) <= 4
             # Overhead beyond the id and title (which the popup shows) stays small.
-            overhead = len(json.dumps(r, ensure_ascii=False, separators=(",", ":"))) - len(r["i"]) - len(r["t"])
+            size = len(json.dumps(r, ensure_ascii=False, separators=(",", ":")))
+            overhead = size - len(r["i"]) - len(r["t"])
             assert overhead <= 90, r
         total += len(data)
     assert len(raw["/map/index.json"]) < 4000

@@ -19,6 +19,7 @@ from sitrep.render_maps import map_files
 from sitrep.synth import synth
 from sitrep.urls import output_path, url_for
 from sitrep.validate import load_corpus
+from sitrep.vocab import EVENT_TYPES
 from tests.browser_support import DESKTOP, chromium, serve_dir  # noqa: F401 (fixtures)
 from tests.conftest import CONFIG
 
@@ -33,7 +34,8 @@ def spread(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Indexes]:
     indexes, config = build_indexes(corpus), load_config(CONFIG)
     site = root / "site"
     files = [(f.path, f.data) for f in render.iter_files(corpus, indexes, config)]
-    files += [(output_path(u, config), d) for u, d in map_files(corpus, indexes, partial(url_for, config=config))]
+    data = map_files(corpus, indexes, partial(url_for, config=config))
+    files += [(output_path(url, config), body) for url, body in data]
     for rel, data in files:
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / rel).write_bytes(data)
@@ -96,7 +98,8 @@ def test_wider_dates_load_more_years_and_filters_apply(chromium: Any, base: str,
     everything = located(indexes, first, last)
     expect(status).to_contain_text(f"Showing {everything} of {everything} located events")
     years = range(first.year, last.year + 1)
-    assert {f"events-{y}.json" for y in years if located(indexes, date(y, 1, 1), date(y, 12, 31))} <= set(fetched)
+    busy = {f"events-{y}.json" for y in years if located(indexes, date(y, 1, 1), date(y, 12, 31))}
+    assert busy <= set(fetched)
     assert len(fetched) == len(set(fetched)), "each file is fetched once"
     # A range across a new year's day: the menu says the dates are chosen by hand.
     start, end = date(first.year, 7, 1), date(first.year + 1, 6, 30)
@@ -108,8 +111,6 @@ def test_wider_dates_load_more_years_and_filters_apply(chromium: Any, base: str,
     assert page.locator("select[name=year]").input_value() == ""
     page.uncheck("input[name=type] >> nth=0")  # the first type the corpus has
     first_type = page.locator("input[name=type] >> nth=0").get_attribute("value")
-    from sitrep.vocab import EVENT_TYPES
-
     without = located(indexes, start, end, skip_type=list(EVENT_TYPES)[int(first_type)])
     expect(status).to_contain_text(f"Showing {without} of {n} located events")
     assert errors == []
