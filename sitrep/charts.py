@@ -39,6 +39,30 @@ class Series:
     unit: str = ""
 
 
+def nice_ticks(value: int, most: int = 4) -> list[int]:
+    """Return evenly spaced axis ticks from 0 to a round top ≥ value, in steps of 1, 2 or 5 × 10^k and
+    at most `most` intervals: 0–4 by 1 for 4, 0–6 by 2 for 5, 0–15 by 5 for 13, 0–30 by 10 for 27."""
+    if value <= 0:
+        return [0, 1]
+    scale = 1
+    while True:
+        for m in (1, 2, 5):
+            step = m * scale
+            n = -(-value // step)
+            if n <= most:
+                return [i * step for i in range(n + 1)]
+        scale *= 10
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Return a generous estimate of `text`'s width in px: no font metrics at build time, and the
+    reader's font may be a wide one (DejaVu Sans), so err wide rather than clip."""
+    narrow = sum(1 for c in text if c in " .,:;'()[]/|!iIjlrtf1")
+    wide = sum(1 for c in text if c in "mwMW@%–—")
+    em = 0.34 * narrow + 0.9 * wide + 0.64 * (len(text) - narrow - wide)
+    return em * size * (1.12 if bold else 1.0)
+
+
 def nice_max(value: int) -> int:
     """Return a round axis maximum ≥ value: 1, 2 or 5 × 10^k."""
     if value <= 1:
@@ -57,20 +81,21 @@ def _bar(x: float, base: float, h: float, w: float, fill: str, stroke: str | Non
             f"<title>{escape(tip)}</title></rect>")
 
 
-def _panel(s: Series, labels: Sequence[str], top: float, bar_w: float) -> list[str]:
-    vmax = nice_max(max(s.values, default=0))
-    base, right = top + _PANEL_H, _LEFT + bar_w * len(s.values)
-    out = [f'<text x="{_LEFT}" y="{top - 8:.1f}" font-size="12" font-weight="600" fill="#1a1a1a">'
+def _panel(s: Series, labels: Sequence[str], top: float, bar_w: float, left: float) -> list[str]:
+    ticks = nice_ticks(max(s.values, default=0))
+    vmax = ticks[-1]
+    base, right = top + _PANEL_H, left + bar_w * len(s.values)
+    out = [f'<text x="{left:.0f}" y="{top - 8:.1f}" font-size="12" font-weight="600" fill="#1a1a1a">'
            f"{escape(s.title)}</text>"]
-    for tick in sorted({0, vmax // 2 if vmax % 2 == 0 else 0, vmax}):  # no '2' halfway up a 0–5 axis
+    for tick in ticks:
         y = base - _PANEL_H * tick / vmax
-        out.append(f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="'
+        out.append(f'<line x1="{left:.0f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="'
                    f'{"#767676" if tick == 0 else "#d9d9d9"}" stroke-width="{1 if tick == 0 else 0.6}"/>'
-                   f'<text x="{_LEFT - 5}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#444">'
+                   f'<text x="{left - 5:.0f}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#444">'
                    f"{_fmt(tick)}</text>")
     for i, (label, high) in enumerate(zip(labels, s.values, strict=True)):
         low = s.lows[i] if s.lows is not None else high
-        x, w = _LEFT + i * bar_w + bar_w * 0.12, max(bar_w * 0.76, 1.0)
+        x, w = left + i * bar_w + bar_w * 0.12, max(bar_w * 0.76, 1.0)
         if high <= 0:
             continue
         value = _fmt(high) if low == high else f"{_fmt(low)}–{_fmt(high)}"
@@ -82,25 +107,42 @@ def _panel(s: Series, labels: Sequence[str], top: float, bar_w: float) -> list[s
     return out
 
 
-def _axis(axis_labels: Sequence[str | None], y: float, bar_w: float) -> list[str]:
-    return [f'<text x="{_LEFT + (i + 0.5) * bar_w:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle" '
+def _axis(axis_labels: Sequence[str | None], y: float, bar_w: float, left: float) -> list[str]:
+    return [f'<text x="{left + (i + 0.5) * bar_w:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle" '
             f'fill="#444">{escape(text)}</text>' for i, text in enumerate(axis_labels) if text]
+
+
+def _left_margin(series: Sequence[Series]) -> float:
+    """Return the room left of the bars: enough for the widest y-axis tick label."""
+    ticks = (text_width(_fmt(t), 11) for s in series for t in nice_ticks(max(s.values, default=0)))
+    return max(_LEFT, max(ticks, default=0.0) + 9)
+
+
+def _least_width(axis_labels: Sequence[str | None], series: Sequence[Series], bar_w: float,
+                 left: float) -> float:
+    """Return the width no panel title or x-axis label is cut off at."""
+    titles = max((left + text_width(s.title, 12, bold=True) + _RIGHT for s in series), default=0.0)
+    x_labels = max((left + (i + 0.5) * bar_w + text_width(t, 11) / 2 + 2
+                    for i, t in enumerate(axis_labels) if t), default=0.0)
+    return max(titles, x_labels)
 
 
 def bar_chart(labels: Sequence[str], axis_labels: Sequence[str | None], series: Sequence[Series],
               title: str) -> Markup:
     """Return an SVG with one bar panel per series over shared x-axis labels (None = no label)."""
     n = max(len(labels), 1)
-    bar_w = min((_WIDTH - _LEFT - _RIGHT) / n, _MAX_BAR)
-    # A floor on the width so a one-month chart is not blown up to the page's width.
-    width = max(_LEFT + _RIGHT + bar_w * n, _MIN_WIDTH)
+    left = _left_margin(series)
+    bar_w = min((_WIDTH - left - _RIGHT) / n, _MAX_BAR)
+    # A floor on the width so a one-month chart is not blown up to the page's width; then room for
+    # every title and label however few bars there are.
+    width = max(left + _RIGHT + bar_w * n, _MIN_WIDTH, _least_width(axis_labels, series, bar_w, left))
     out: list[str] = []
     top = _TOP
     for s in series:
-        out.extend(_panel(s, labels, top, bar_w))
+        out.extend(_panel(s, labels, top, bar_w, left))
         top += _PANEL_H + _GAP
     axis_y = top - _GAP + 16
-    out.extend(_axis(axis_labels, axis_y, bar_w))
+    out.extend(_axis(axis_labels, axis_y, bar_w, left))
     height = axis_y + _AXIS_H - 16
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart{" wide" if width > 480 else ""}" '
@@ -137,10 +179,12 @@ def monthly_chart(points: Sequence[MonthPoint], subject: str) -> Markup:
     title = f"Events and fatalities per month, {subject}"
     if points:
         title += f", {labels[0]} to {labels[-1]}" if len(points) > 1 else f", {labels[0]}"
+    ranges = any(p.fatalities_low < p.fatalities_high for p in points)
     return bar_chart(labels, _month_axis(points), (
         Series("Events per month", [p.events for p in points], EVENTS_COLOUR, unit="events"),
-        Series("Fatalities per month (range where sources differ)", [p.fatalities_high for p in points],
-               DEATHS_COLOUR, [p.fatalities_low for p in points], unit="deaths"),
+        Series("Fatalities per month" + (" (range where sources differ)" if ranges else ""),
+               [p.fatalities_high for p in points], DEATHS_COLOUR, [p.fatalities_low for p in points],
+               unit="deaths"),
     ), title)
 
 

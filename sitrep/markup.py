@@ -12,6 +12,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -128,10 +129,28 @@ class _Renderer:
 _RENDERERS: dict[int, _Renderer] = {}
 
 
+MEMO_SIZE = 4096
+"""Distinct (text, heading shift) conversions remembered. The output is a pure function of the text,
+so repeats (a description on every page of its subject, a summary in a page and in feeds) convert
+once; bounded because a cold build sees each summary only about once and 100k of them would be
+hundreds of MB."""
+
+
 def to_html(text: str | None, *, cite: Cite | None = None, heading_shift: int = 1) -> Markup:
     """Return sanitised HTML for Markdown `text`; headings are pushed down by `heading_shift` levels."""
     if not text:
         return Markup("")
+    if cite is not None:  # the callback's answers are part of the output: not memoisable by text
+        return _convert(text, cite, heading_shift)
+    return _memo_convert(text, heading_shift)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _memo_convert(text: str, heading_shift: int) -> Markup:
+    return _convert(text, None, heading_shift)
+
+
+def _convert(text: str, cite: Cite | None, heading_shift: int) -> Markup:
     renderer = _RENDERERS.get(heading_shift)
     if renderer is None:
         renderer = _RENDERERS[heading_shift] = _Renderer(heading_shift)
@@ -149,6 +168,7 @@ def html_to_text(fragment: str, limit: int | None = None) -> str:
     return plain
 
 
+@lru_cache(maxsize=MEMO_SIZE)
 def to_text(text: str | None, limit: int | None = None) -> str:
     """Return Markdown `text` as one line of plain text, cut at a word boundary to `limit` chars."""
     return html_to_text(str(to_html(text)), limit) if text else ""

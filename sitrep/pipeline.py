@@ -40,6 +40,11 @@ def default_cache(out_dir: Path) -> Path:
     return out_dir.absolute().parent / ".sitrep-cache" / f"parse-{out_dir.name}.pickle"
 
 
+def manifest_path(cache_path: Path) -> Path:
+    """Return where the writer records what it wrote, beside the parse cache of the same build."""
+    return cache_path.with_name(f"{cache_path.stem}.written.pickle")
+
+
 def build(content_dir: Path, out_dir: Path, config: SiteConfig | None = None, *,
           cache_path: Path | None = None, strict: bool = False) -> BuildResult:
     """Build the site of `content_dir` into `out_dir`; raise ContentError and leave the old site on errors."""
@@ -65,7 +70,8 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     indexes = _timed(timings, "index", lambda: build_indexes(corpus))
     files = _chain_stages(corpus, indexes, config, timings)
     write_started = time.perf_counter()
-    report = write_site(files, out_dir, lock=False)  # build() holds the lock
+    report = write_site(files, out_dir, lock=False,  # build() holds the lock
+                        manifest=manifest_path(cache_path) if cache_path else None)
     timings["write"] = time.perf_counter() - write_started - sum(
         timings.get(s, 0.0) for s in OUTPUT_STAGES)
     cache.save()

@@ -9,17 +9,18 @@ Other stages that render pages in the site's look (search, briefings) use `make_
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from sitrep import render_archive, render_pages, render_text
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_html, to_text
-from sitrep.model import Corpus
+from sitrep.model import Corpus, Event
 from sitrep.render_maps import MapMaker
 from sitrep.svgmap import EVENT_TYPE_COLOURS
 from sitrep.urls import output_path, type_slug, url_for
@@ -72,6 +73,27 @@ def nav_items(config: SiteConfig) -> tuple[tuple[str, str, str], ...]:
     return tuple(items)
 
 
+def _card_memo() -> Callable[..., Markup]:
+    """Return the `event_card` global: renders each distinct event card once and reuses it.
+
+    An event's card appears on its source, month, type and home pages alike; only the actor pages'
+    cards (with that actor's roles) and region pages' (without the region) differ, and those appear
+    once each, so only the shared kind is kept: a few hundred bytes per event."""
+    cards: dict[tuple[str, bool, int, int], Markup] = {}
+
+    def event_card(macro: Callable[..., Markup], event: Event, regions: Mapping[str, object],
+                   roles: Mapping[str, tuple[str, ...]] | None, show_region: bool, level: int) -> Markup:
+        if roles is not None or not show_region:
+            return macro(event, regions, roles[event.id] if roles is not None else None, show_region, level)
+        key = (event.id, bool(show_region), level, id(regions))
+        card = cards.get(key)
+        if card is None:
+            card = cards[key] = macro(event, regions, None, show_region, level)
+        return card
+
+    return event_card
+
+
 def make_environment(config: SiteConfig, templates: Path | None = None) -> jinja2.Environment:
     """Return the Jinja environment every site page is rendered with: filters and globals set here."""
     env = jinja2.Environment(
@@ -89,6 +111,7 @@ def make_environment(config: SiteConfig, templates: Path | None = None) -> jinja
         site=config, url_for=partial(url_for, config=config), site_nav=nav_items(config), csp=CSP,
         static=lambda path: url_for("static", path, config=config), period_text=render_text.period_text,
         plural=render_text.plural, event_types=tuple(EVENT_TYPES), type_colours=EVENT_TYPE_COLOURS,
+        event_card=_card_memo(),
         labels={"status": render_text.STATUS_LABELS, "precision": render_text.PRECISION_LABELS,
                 "ucdp": render_text.UCDP_LABELS, "field": render_text.FIELD_LABELS},
     )

@@ -86,6 +86,9 @@ def _paged(path: str, page: int) -> str:
     return path if page <= 1 else f"{path}page/{page}/"
 
 
+# Cached: a build asks for the same few hundred thousand URLs again and again (every card, crumb and
+# pager link); the answer is a pure function of the (hashable) arguments.
+@lru_cache(maxsize=1 << 18)
 def _relative(kind: str, args: tuple[object, ...], page: int) -> str:
     if kind in _FIXED and not args:
         return _paged(_FIXED[kind], page)

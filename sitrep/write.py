@@ -12,13 +12,15 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import itertools
 import logging
 import os
+import pickle
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import click
@@ -59,6 +61,71 @@ class WriteError(click.ClickException):
     """The output cannot be written: a bad or duplicate path, or another build holds the lock."""
 
 
+_MANIFEST_VERSION = 1
+Stamp = tuple[int, int, int, bytes]
+"""(size, mtime_ns, inode, blake2b digest) of one file of the site as this writer left it."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What the last build wrote: path → Stamp, so a rebuild need not read every old file back.
+
+    An entry is trusted only while the file's size, mtime and inode are still the recorded ones:
+    any rewrite (ours always makes a new inode; an editor's changes mtime) falls back to comparing
+    bytes. Lost or stale manifests therefore cost time, never correctness."""
+
+    path: Path | None
+    entries: dict[str, Stamp] = field(default_factory=dict)
+    fresh: dict[str, Stamp] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path | None) -> Manifest:
+        """Return the manifest stored at `path`, or an empty one when it is missing or unreadable."""
+        if path is None or not path.is_file():
+            return cls(path)
+        try:
+            with path.open("rb") as fh:
+                version, entries = pickle.load(fh)  # our own cache folder, written only by save()
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+                IndexError, KeyError, MemoryError, RecursionError):
+            return cls(path)
+        return cls(path, entries if version == _MANIFEST_VERSION and isinstance(entries, dict) else {})
+
+    def same(self, rel: str, target: Path, data: bytes) -> bool | None:
+        """Return whether `target` holds `data` by its record; None when the record cannot be trusted."""
+        stamp = self.entries.get(rel)
+        if stamp is None:
+            return None
+        try:
+            st = target.stat()
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns, st.st_ino) != stamp[:3] or st.st_size != len(data):
+            return None
+        same = stamp[3] == _digest(data)
+        if same:
+            self.fresh[rel] = stamp
+        return same
+
+    def record(self, rel: str, st: os.stat_result, data: bytes) -> None:
+        if self.path is not None:
+            self.fresh[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, _digest(data))
+
+    def save(self) -> None:
+        """Write this build's records, atomically (the build lock serialises writers)."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump((_MANIFEST_VERSION, self.fresh), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
 def check_path(path: str) -> str:
     """Return `path` if it is a safe relative POSIX path inside the site, else raise WriteError."""
     parts = path.split("/")  # not PurePosixPath: it would hide "a//b" and "./a", which alias "a/b" and "a"
@@ -96,33 +163,36 @@ def build_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_site(files: Iterable[OutputFile], out_dir: Path, *, lock: bool = True) -> WriteReport:
+def write_site(files: Iterable[OutputFile], out_dir: Path, *, lock: bool = True,
+               manifest: Path | None = None) -> WriteReport:
     """Write `files` as the complete new content of `out_dir`, atomically; return what changed.
 
     With lock=False the caller already holds `build_lock(out_dir)`: the pipeline takes it before it
-    loads content, so a second build fails at once instead of after all its work.
+    loads content, so a second build fails at once instead of after all its work. `manifest` is a
+    file (outside `out_dir`) recording what was written, so the next build can skip reading it back.
     """
     out_dir = resolve_out(out_dir)
     if lock:
         with build_lock(out_dir):
-            return _write_locked(files, out_dir)
-    return _write_locked(files, out_dir)
+            return _write_locked(files, out_dir, Manifest.open(manifest))
+    return _write_locked(files, out_dir, Manifest.open(manifest))
 
 
-def _write_locked(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
+def _write_locked(files: Iterable[OutputFile], out_dir: Path, manifest: Manifest) -> WriteReport:
     _recover(out_dir)
     _refuse_foreign(out_dir)
     staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
     old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
     try:
         marked = itertools.chain(files, (OutputFile(MARKER, _MARKER_TEXT),))
-        written, unchanged, produced = _write_files(marked, staging, old)
+        written, unchanged, produced = _write_files(marked, staging, old, manifest)
         removed = _remove_stale(staging, old - produced)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(staging, ignore_errors=True)  # after the swap this holds the old site
+    manifest.save()  # after the swap: a kill before this leaves records that no longer match, so unused
     return WriteReport(tuple(written), unchanged, removed)
 
 
@@ -160,13 +230,14 @@ def _link_tree(src: Path, dst: Path) -> set[str]:
     return paths
 
 
-def _write_files(files: Iterable[OutputFile], staging: Path,
-                 old: set[str]) -> tuple[list[str], int, set[str]]:
+def _write_files(files: Iterable[OutputFile], staging: Path, old: set[str],
+                 manifest: Manifest | None = None) -> tuple[list[str], int, set[str]]:
     written: list[str] = []
     produced: set[str] = set()
     folded: dict[str, str] = {}
     unchanged = 0
     made_dirs: set[Path] = set()
+    manifest = manifest or Manifest(None)
     for f in files:
         path = check_path(f.path)
         if path in produced:
@@ -177,19 +248,50 @@ def _write_files(files: Iterable[OutputFile], staging: Path,
             raise WriteError(f"outputs {other!r} and {path!r} differ only in case; two ids or pages collide")
         produced.add(path)
         target = staging / path
-        if path in old and _same_bytes(target, f.data):
+        if path in old and _unchanged(manifest, path, target, f.data):
             unchanged += 1
             continue
         if target.parent not in made_dirs:
             _make_parent(staging, path, produced)
             made_dirs.add(target.parent)
-        if target.is_dir() and not target.is_symlink():  # a folder of the old site, now a file
-            _clear_folder(target, path, produced)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(f.data)
-        os.replace(tmp, target)  # replaces the hard link, so the old site's copy is untouched
+        st = None if path in old else _write_new(target, f.data)
+        if st is None:
+            if target.is_dir() and not target.is_symlink():  # a folder of the old site, now a file
+                _clear_folder(target, path, produced)
+            tmp = target.with_name(f".{target.name}.tmp")
+            st = _write_new(tmp, f.data, exclusive=False)
+            os.replace(tmp, target)  # replaces the hard link, so the old site's copy is untouched
+        manifest.record(path, st, f.data)
         written.append(path)
     return written, unchanged, produced
+
+
+def _unchanged(manifest: Manifest, path: str, target: Path, data: bytes) -> bool:
+    """Return whether the old site's file already holds `data`: by the manifest, else by reading it."""
+    same = manifest.same(path, target, data)
+    if same is None:
+        same = _same_bytes(target, data)
+        if same:
+            manifest.record(path, target.stat(), data)
+    return same
+
+
+def _write_new(target: Path, data: bytes, *, exclusive: bool = True) -> os.stat_result | None:
+    """Write `data` to `target` and return its stat; None if `exclusive` and something is already there.
+
+    Staging is this build's own folder, so a path no old file has can be written in place: the
+    rename through a temporary file is only needed to leave an old site's hard-linked copy alone."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    try:
+        fd = os.open(target, flags, 0o666)  # as open() does: the umask decides
+    except (FileExistsError, IsADirectoryError):
+        if exclusive:
+            return None
+        raise
+    with open(fd, "wb", closefd=True) as fh:
+        fh.write(data)
+        fh.flush()
+        return os.fstat(fh.fileno())
 
 
 def _make_parent(staging: Path, path: str, produced: set[str]) -> None:

@@ -220,12 +220,14 @@ def test_files_that_are_not_regular(write_tree: TreeWriter, tmp_path: Path) -> N
 
 
 def test_stray_entries_and_ignored_files(write_tree: TreeWriter) -> None:
-    """Unknown top-level entries are warnings; hidden files and other suffixes are skipped quietly."""
+    """Unknown top-level entries are warnings; hidden files and other suffixes are skipped quietly.
+    Editorial pages are loaded as text, so `check` sees them too."""
     root = write_tree({"evnts/x.yaml": "a: 1\n", "events/.x.yaml": "a: [", "events/notes.txt": "hello",
-                       "pages/about.md": "# About\n"})
+                       "pages/about.md": "# About\n", "README.md": "# Editors' guide\n"})
     docs = load(root)
-    assert [(d.kind, d.id) for d in docs] == [("stray", "evnts")]
-    problem = docs[0].problems[0]
+    assert [(d.kind, d.id) for d in docs] == [("pages", "about"), ("stray", "evnts")]
+    assert docs[0].body == "# About\n" and docs[0].problems == ()
+    problem = docs[1].problems[0]
     assert problem.severity == "warning" and "'evnts' is not a content folder" in problem.message
 
 

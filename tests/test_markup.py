@@ -92,3 +92,23 @@ def test_renderer_is_reused_and_stateless() -> None:
     first = str(to_html("[[a]]", cite=lambda i: ("/e/a/", "A")))
     second = str(to_html("[[a]]"))
     assert "href" in first and "href" not in second
+
+
+def test_conversions_are_memoised_by_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text converted twice runs Markdown once; a cite callback bypasses the memo (its answers vary)."""
+    import sitrep.markup as markup
+
+    calls: list[str] = []
+    real = markup._convert
+    monkeypatch.setattr(markup, "_convert",
+                        lambda text, cite, shift: calls.append(text) or real(text, cite, shift))
+    text = "Memo **probe** unique to this test."
+    first, second = to_html(text), to_html(text)
+    assert first == second and "<strong>probe</strong>" in first
+    assert calls == [text]
+    cited = "See [[memo-probe]]."
+    a = to_html(cited, cite=lambda i: (f"/events/{i}/", "one"))
+    b = to_html(cited, cite=lambda i: (f"/events/{i}/", "two"))
+    assert ">one</a>" in a and ">two</a>" in b
+    assert to_html(text, heading_shift=2) == first  # no heading: same HTML, separate entry
+    assert calls == [text, cited, cited, text]

@@ -165,7 +165,13 @@ def test_region_page(site: Path) -> None:
     assert "/actors/syrian-government-forces/" in hrefs(actors)
     region_map = section(root, "map-h")
     assert len(region_map.findall(".//svg/circle")) == 1  # the shelling has no coordinates
-    assert "/feeds/regions/sy-hl.xml" in hrefs(root)
+    downloads = hrefs(by_class(root, "data-links")[0])
+    assert downloads == ["/data/regions/sy-hl.csv", "/data/regions/sy-hl.json", "/data/regions/sy-hl.geojson",
+                         "/feeds/regions/sy-hl.xml"]
+    assert all((site / url.lstrip("/")).is_file() for url in downloads)
+    assert "CSV of the events in Aleppo" in text(by_class(root, "data-links")[0])  # names say whose data
+    feeds = [x.get("href") for x in root.iter("link") if x.get("type") == "application/atom+xml"]
+    assert feeds == ["/feeds/atom.xml", "/feeds/regions/sy-hl.xml"]
 
 
 def test_actor_page(site: Path) -> None:
@@ -179,6 +185,10 @@ def test_actor_page(site: Path) -> None:
     regions = section(root, "regions-h")
     assert [[text(c) for c in tr] for tr in regions.find(".//tbody")] == [["Homs", "1"]]
     assert section(root, "chart-h").find(".//svg") is not None
+    downloads = hrefs(by_class(root, "data-links")[0])
+    assert downloads == [f"/data/actors/islamic-state.{fmt}" for fmt in ("csv", "json", "geojson")] + [
+        "/feeds/actors/islamic-state.xml"]
+    assert all((site / url.lstrip("/")).is_file() for url in downloads)
 
 
 def test_source_page(site: Path) -> None:
@@ -228,8 +238,8 @@ def test_directories_link_every_subject(site: Path) -> None:
 def test_map_page(site: Path) -> None:
     root = load(site, "/map/")
     el = root.find(".//div[@id='event-map']")
-    assert el.get("data-index") == "/map/index.json" and el.get("data-shapes") == "/map/regions.json"
-    assert (site / "map/regions.json").is_file()
+    assert el.get("data-index").startswith("/map/") and el.get("data-shapes") == "/map/regions.json"
+    assert all((site / el.get(a).lstrip("/")).is_file() for a in ("data-index", "data-shapes"))
     scripts = [s.get("src") for s in root.iter("script")]
     assert scripts[-3:] == ["/static/vendor/leaflet/leaflet.js",
                             "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 LINK_ATTRS = {"a": ("href",), "link": ("href",), "script": ("src",), "img": ("src",), "form": ("action",),
-              "image": ("href",), "div": ("data-events", "data-shapes")}
+              "image": ("href",), "div": ("data-index", "data-shapes")}
 
 
 class _Refs(HTMLParser):

@@ -199,3 +199,45 @@ def test_dotdot_and_symlinked_output_folders(tmp_path: Path) -> None:
     write_site(files(a="2"), tmp_path / "link")
     assert (tmp_path / "link").is_symlink()
     assert (tmp_path / "site/a").read_text() == "2"
+
+
+def test_manifest_spares_reading_unchanged_files_back(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a manifest, a no-op rebuild trusts its records: no old file is read, none rewritten."""
+    import sitrep.write as write
+
+    out, manifest = tmp_path / "site", tmp_path / "cache" / "written.pickle"
+    write_site(files(a="1", b__c="2"), out, manifest=manifest)
+    assert manifest.is_file()
+    before = {p: (out / p).stat().st_ino for p in ("a", "b/c")}
+
+    def no_reads(path: Path, data: bytes) -> bool:
+        raise AssertionError(f"{path} was read back although the manifest vouches for it")
+
+    monkeypatch.setattr(write, "_same_bytes", no_reads)
+    report = write_site(files(a="1", b__c="2"), out, manifest=manifest)
+    assert report.written == () and report.unchanged == 3
+    assert {p: (out / p).stat().st_ino for p in before} == before
+
+
+def test_manifest_entry_of_a_file_changed_on_disk_is_not_trusted(tmp_path: Path) -> None:
+    """A file edited behind the writer's back (new mtime) is compared by bytes and restored."""
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    write_site(files(a="same", b="keep"), out, manifest=manifest)
+    st = (out / "a").stat()
+    (out / "a").write_text("EDIT")  # same size, same inode: only the mtime tells
+    os.utime(out / "a", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    report = write_site(files(a="same", b="keep"), out, manifest=manifest)
+    assert report.written == ("a",) and (out / "a").read_text() == "same"
+    again = write_site(files(a="same", b="keep"), out, manifest=manifest)
+    assert again.written == ()
+
+
+@pytest.mark.parametrize("junk", [b"", b"not a pickle", b"\x80\x05N."])
+def test_unreadable_manifest_falls_back_to_comparing_bytes(tmp_path: Path, junk: bytes) -> None:
+    """A torn or foreign manifest is ignored: the build compares bytes and still rewrites nothing."""
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    write_site(files(a="1"), out, manifest=manifest)
+    manifest.write_bytes(junk)
+    report = write_site(files(a="1", b="2"), out, manifest=manifest)
+    assert report.written == ("b",) and report.unchanged == 2

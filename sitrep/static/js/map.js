@@ -49,8 +49,8 @@
     return n;
   }
 
-  // Until the build writes the per-year files (index.json), read the single legacy events.json and
-  // split it here. Remove once every deployed build writes index.json.
+  // Until render.py writes the per-year files, data-index names the single legacy events.json
+  // ({types, regions, events: rows}): split it here. Remove once the build writes index.json.
   function fromLegacy(doc, shapesUrl) {
     var byYear = {};
     doc.events.forEach(function (row) {
@@ -70,10 +70,8 @@
   }
 
   function loadIndex() {
-    return getJSON(el.getAttribute("data-index")).catch(function () {
-      var legacy = el.getAttribute("data-events");
-      if (!legacy) { throw new Error("no map data"); }
-      return getJSON(legacy).then(function (doc) { return fromLegacy(doc, el.getAttribute("data-shapes")); });
+    return getJSON(el.getAttribute("data-index")).then(function (doc) {
+      return doc.years ? doc : fromLegacy(doc, el.getAttribute("data-shapes"));
     });
   }
 
