@@ -23,12 +23,14 @@ def test_clean_pages_pass(minimal_copy: Path) -> None:
 def test_raw_html_and_javascript_links_are_errors_at_their_line(minimal_copy: Path) -> None:
     pages = minimal_copy / "pages"
     pages.mkdir()
-    (pages / "about.md").write_text("# About\n\nFine.\n\nHi <img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n")
+    (pages / "about.md").write_text(
+        "# About\n\nFine.\n\nHi <img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n")
     code, lines = _check(minimal_copy)
     about = str(pages / "about.md")
     assert code == 1
     assert lines[0].startswith(f"{about}:5:4: error: raw HTML is not allowed in 'the page'")
-    assert lines[1].startswith(f"{about}:7:5: error: link target 'javascript:alert(1' in 'the page' is not allowed")
+    assert lines[1].startswith(
+        f"{about}:7:5: error: link target 'javascript:alert(1' in 'the page' is not allowed")
 
 
 def test_a_page_named_like_a_generated_section_is_refused(minimal_copy: Path) -> None:
