@@ -24,7 +24,16 @@ from sitrep import vocab
 from sitrep.fields import SLUG
 from sitrep.importers.model import ImportedActor, ImportedEvent, ImportedLocation, ImportedSource, RowError
 from sitrep.importers.sources import actor_kind, inter_kind, source_kind
-from sitrep.importers.text import fold, one_line, parse_coord, parse_date, parse_int, slug, split_list
+from sitrep.importers.text import (
+    fatality_range,
+    fold,
+    one_line,
+    parse_coord,
+    parse_date,
+    parse_int,
+    slug,
+    split_list,
+)
 
 ORIGIN = "acled"
 EXTERNAL_KEY = "acled"
@@ -139,14 +148,9 @@ def _fatalities(row: Row) -> tuple[int, int, int] | None:
     best = parse_int(row.get("fatalities"), "fatalities")
     if best is None:
         return None
-    low = parse_int(row.get("fatalities_low"), "fatalities_low")
-    high = parse_int(row.get("fatalities_high"), "fatalities_high")
-    low = best if low is None else low
-    high = best if high is None else high
-    if not low <= best <= high:
-        raise RowError(f"fatalities are not low <= best <= high ({low}, {best}, {high})",
-                       "fatalities is the best figure; fatalities_low/high the range around it")
-    return low, best, high
+    return fatality_range(best, parse_int(row.get("fatalities_low"), "fatalities_low"),
+                          parse_int(row.get("fatalities_high"), "fatalities_high"),
+                          "fatalities is the best figure; fatalities_low/high the range around it")
 
 
 def _breakdown(row: Row) -> tuple[tuple[str, int], ...]:

@@ -143,6 +143,15 @@ def parse_int(raw: str | None, column: str, *, required: bool = False) -> int | 
     return int(number)
 
 
+def fatality_range(best: int, low: int | None, high: int | None, hint: str) -> tuple[int, int, int]:
+    """Return (low, best, high), a missing bound defaulting to best; raise RowError when unordered."""
+    low = best if low is None else low
+    high = best if high is None else high
+    if not low <= best <= high:
+        raise RowError(f"fatalities are not low <= best <= high ({low}, {best}, {high})", hint)
+    return low, best, high
+
+
 def parse_coord(raw: str | None, column: str, limit: float) -> float | None:
     """Return a coordinate in [-limit, limit], None when empty; raise RowError when out of range."""
     value = (raw or "").strip().replace(",", ".")

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from sitrep.importers.model import ImportedActor, ImportedEvent, ImportedLocation, ImportedSource, RowError
 from sitrep.importers.sources import actor_kind, source_kind
 from sitrep.importers.text import (
+    fatality_range,
     one_line,
     parse_coord,
     parse_date,
@@ -133,15 +134,9 @@ def _title(label: str, actors: tuple[ImportedActor, ...], place: str | None) -> 
 
 def _fatalities(row: Row) -> tuple[int, int, int]:
     best = parse_int(row.get("best"), "best", required=True)
-    assert best is not None
-    low = parse_int(row.get("low"), "low")
-    high = parse_int(row.get("high"), "high")
-    low = best if low is None else low
-    high = best if high is None else high
-    if not low <= best <= high:
-        raise RowError(f"fatality estimates are not low <= best <= high ({low}, {best}, {high})",
-                       "UCDP's estimates are ordered; the row is probably shifted by a column")
-    return low, best, high
+    assert best is not None  # required=True raises RowError instead of returning None
+    return fatality_range(best, parse_int(row.get("low"), "low"), parse_int(row.get("high"), "high"),
+                          "UCDP's estimates are ordered; the row is probably shifted by a column")
 
 
 def _breakdown(row: Row) -> tuple[tuple[str, int], ...]:
