@@ -218,6 +218,16 @@ class Reader:
         for i, item in enumerate(value):
             yield (*at, key, i), item
 
+    def entries(self, m: Mapping[str, Any], at: KeyPath, key: str, allowed: Collection[str],
+                what: str) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
+        """Yield (key path, mapping) for each item of a list of records, reporting items that are not
+        mappings and fields not in `allowed`; the caller reads each record's fields."""
+        for where, item in self.items(m, at, key):
+            record = self.mapping(item, where, what)
+            if record is not None:
+                self.only_keys(record, where, allowed, what)
+                yield where, record
+
     def texts(self, m: Mapping[str, Any], at: KeyPath, key: str, *, slug: bool = False) -> tuple[str, ...]:
         """Return a list field of short texts (or slugs), reporting bad items."""
         out: list[str] = []

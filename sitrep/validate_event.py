@@ -25,6 +25,7 @@ from sitrep.model import (
 if TYPE_CHECKING:
     from sitrep.validate import _Refs
 
+SOURCE_REF_KEYS = ("source", "via", "url", "archive_url", "published", "supports", "fatalities", "note")
 EVENT_KEYS = (
     "id", "title", "status", "date", "event_type", "sub_event_type", "ucdp_type_of_violence", "actors",
     "location", "fatalities", "claims", "figures", "sources", "assessment", "summary", "tags",
@@ -112,11 +113,7 @@ def _types(r: Reader, d: dict[str, Any]) -> tuple[str | None, str | None]:
 
 def _actors(r: Reader, d: dict[str, Any], refs: _Refs) -> tuple[ActorRef, ...]:
     out: list[ActorRef] = []
-    for at, item in r.items(d, (), "actors"):
-        m = r.mapping(item, at, "an actor entry")
-        if m is None:
-            continue
-        r.only_keys(m, at, ("actor", "role"), "an actor entry")
+    for at, m in r.entries(d, (), "actors", ("actor", "role"), "an actor entry"):
         actor = r.text(m, at, "actor", required=True, what="the actor entry", single_line=True)
         role = r.choice(m, at, "role", vocab.ROLES, required=True, what="the actor entry")
         if actor and actor not in refs.existing["actors"]:
@@ -174,12 +171,7 @@ def _example(known: Any) -> str:
 
 def _sources(r: Reader, d: dict[str, Any], refs: _Refs) -> tuple[SourceRef, ...]:
     out: list[SourceRef] = []
-    for at, item in r.items(d, (), "sources"):
-        m = r.mapping(item, at, "a source entry")
-        if m is None:
-            continue
-        r.only_keys(m, at, ("source", "via", "url", "archive_url", "published", "supports", "fatalities",
-                            "note"), "a source entry")
+    for at, m in r.entries(d, (), "sources", SOURCE_REF_KEYS, "a source entry"):
         sid = r.text(m, at, "source", required=True, what="the source entry", single_line=True)
         via = r.text(m, at, "via", single_line=True)
         for key, ref in (("source", sid), ("via", via)):
@@ -239,11 +231,7 @@ def _breakdown(r: Reader, m: dict[str, Any], high: int) -> Breakdown | None:
 
 def _claims(r: Reader, d: dict[str, Any], refs: _Refs, sources: tuple[SourceRef, ...]) -> tuple[Claim, ...]:
     out: list[Claim] = []
-    for at, item in r.items(d, (), "claims"):
-        m = r.mapping(item, at, "a claim")
-        if m is None:
-            continue
-        r.only_keys(m, at, ("by", "channel", "date", "source", "text"), "a claim")
+    for at, m in r.entries(d, (), "claims", ("by", "channel", "date", "source", "text"), "a claim"):
         by = r.text(m, at, "by", required=True, what="the claim", single_line=True)
         if by and by not in refs.existing["actors"]:
             r.report((*at, "by"), f"unknown actor '{by}' making the claim", f"add content/actors/{by}.yaml")
@@ -259,11 +247,7 @@ def _claims(r: Reader, d: dict[str, Any], refs: _Refs, sources: tuple[SourceRef,
 
 def _figures(r: Reader, d: dict[str, Any], sources: tuple[SourceRef, ...]) -> tuple[Figure, ...]:
     out: list[Figure] = []
-    for at, item in r.items(d, (), "figures"):
-        m = r.mapping(item, at, "a figure")
-        if m is None:
-            continue
-        r.only_keys(m, at, ("label", "value", "unit", "source", "note"), "a figure")
+    for at, m in r.entries(d, (), "figures", ("label", "value", "unit", "source", "note"), "a figure"):
         label = r.text(m, at, "label", required=True, what="the figure", single_line=True, max_len=200)
         value = r.number(m, at, "value", required=True, what="the figure")
         source = r.text(m, at, "source", required=True, what="the figure", single_line=True,
@@ -331,11 +315,7 @@ def _external_ids(r: Reader, d: dict[str, Any]) -> MappingProxyType[str, str]:
 
 def _revisions(r: Reader, d: dict[str, Any]) -> tuple[Revision, ...]:
     out: list[Revision] = []
-    for at, item in r.items(d, (), "revisions"):
-        m = r.mapping(item, at, "a revision")
-        if m is None:
-            continue
-        r.only_keys(m, at, ("date", "note"), "a revision")
+    for at, m in r.entries(d, (), "revisions", ("date", "note"), "a revision"):
         day = r.day(m, at, "date", required=True, what="the revision")
         note = r.text(m, at, "note", required=True, what="the revision", max_len=2000)
         if day and note:

@@ -26,7 +26,7 @@ from sitrep.markup import to_html
 from sitrep.urls import output_path, url_for
 from sitrep.validate import REGION_ID, Checked, check
 from sitrep.validate_event import EVENT_KEYS
-from sitrep.write import WriteError, check_path
+from sitrep.write import RESERVED_NAMES, WriteError, check_path
 from tests.conftest import MINIMAL
 from tests.test_hostile import Scan, scan_html
 
@@ -216,6 +216,8 @@ def _inside(root: str, rel: str) -> bool:
 def test_any_accepted_id_maps_to_a_safe_path(ident: str) -> None:
     """Every string the id rules accept becomes an output path the writer accepts, inside the site."""
     root = "/srv/site"
+    if ident.lower() in RESERVED_NAMES:  # the validator refuses these before any path is made
+        return
     if SLUG.match(ident):
         for kind in ("event", "actor", "source", "briefing"):
             path = check_path(output_path(url_for(kind, ident)))
