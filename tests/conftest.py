@@ -1,15 +1,20 @@
-"""Shared fixtures: the fixture trees, a tree writer, and sites built once per session."""
+"""Shared fixtures: the fixture trees, a tree writer, sites built once per session, and the one
+Chromium (driven by Playwright) and static servers that browser tests share."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sitrep.config import load_config
 from sitrep.pipeline import build
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, static_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -60,3 +65,32 @@ def built_minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built_bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the site built from the bundled content/ (built once per session)."""
     return _build_once(tmp_path_factory, BUNDLED, "bundled")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one for the whole session.
+
+    Playwright's sync API refuses a second instance while one runs in the process, so every browser
+    test shares this one (each opens its own context or page). Where chromium is missing the browser
+    tests skip, except under CI, where `./run test` must have installed it and its absence fails.
+    """
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: ./run test installs Debian's chromium")
+        pytest.skip("chromium is not installed (./run test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def serve_dir() -> Iterator[Callable[[Path], str]]:
+    """Return a function serving a folder over HTTP for the rest of the session; it returns the base URL."""
+    with ExitStack() as stack:
+        yield lambda root: stack.enter_context(static_server(root))

@@ -15,14 +15,11 @@ import io
 import json
 import re
 import shutil
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -328,59 +325,33 @@ def test_csv_formulas_are_neutralised_not_lost(hostile_site: Path) -> None:
     assert any(c.startswith("'=HYPERLINK(") and "xss11" in c for c in cells)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.mark.browser
 @pytest.mark.slow
-def test_no_payload_runs_in_a_real_browser(hostile_site: Path) -> None:
+def test_no_payload_runs_in_a_real_browser(chromium: Any, hostile_site: Path,
+                                           serve_dir: Callable[[Path], str]) -> None:
     """Chromium opens every page (and a search for the payloads): no alert, no CSP violation."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(hostile_site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base = serve_dir(hostile_site)
     pages = [f"/{p.relative_to(hostile_site).as_posix()}" for p in sorted(hostile_site.rglob("*.html"))]
     pages += ["/search/?q=script", "/search/?q=xss12", "/map/"]
-    seen: dict[str, list[str]] = {"dialogs": [], "violations": [], "errors": []}
-    # Playwright's sync API refuses to start where another session's event loop already runs (the
-    # browser tests keep one open), so this browser lives in a thread of its own.
-    worker = threading.Thread(target=_visit, args=(base, pages, seen))
+    dialogs: list[str] = []
+    violations: list[str] = []
+    page = chromium.new_page()
+    page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
+    page.on("console", lambda m: violations.append(f"{page.url}: {m.text}")
+            if "Content Security Policy" in m.text else None)
     try:
-        worker.start()
-        worker.join(timeout=240)
+        for url in pages:
+            page.goto(base + url, wait_until="load")
+            page.mouse.move(5, 5)
+            page.mouse.move(300, 300)  # hover handlers, if any slipped through
+            if url.startswith("/search/"):
+                page.wait_for_timeout(1000)  # results render asynchronously
+            if url == "/map/":
+                _open_map_popups(page)
     finally:
-        server.shutdown()
-    assert not worker.is_alive(), "the browser did not finish"
-    assert seen["errors"] == []
-    assert seen["dialogs"] == []
-    assert seen["violations"] == []
-
-
-def _visit(base: str, pages: list[str], seen: dict[str, list[str]]) -> None:
-    """Open each page in headless Chromium, hover it, and record dialogs and CSP violations."""
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=["--disable-gpu"])
-            try:
-                page = browser.new_page()
-                page.on("dialog", lambda d: (seen["dialogs"].append(f"{page.url}: {d.message}"), d.dismiss()))
-                page.on("console", lambda m: seen["violations"].append(f"{page.url}: {m.text}")
-                        if "Content Security Policy" in m.text else None)
-                for url in pages:
-                    page.goto(base + url, wait_until="load")
-                    page.mouse.move(5, 5)
-                    page.mouse.move(300, 300)  # hover handlers, if any slipped through
-                    if url.startswith("/search/"):
-                        page.wait_for_timeout(1000)  # results render asynchronously
-                    if url == "/map/":
-                        _open_map_popups(page)
-            finally:
-                browser.close()
-    except Exception as exc:  # reported to the test thread, which fails on it
-        seen["errors"].append(repr(exc))
+        page.close()
+    assert dialogs == []
+    assert violations == []
 
 
 def _open_map_popups(page: Any) -> None:

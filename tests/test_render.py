@@ -102,6 +102,20 @@ def test_event_toll_range_next_to_each_source(site: Path) -> None:
     assert hrefs(backing) == ["#source-1", "#source-2"]
 
 
+def test_event_breakdown_says_what_the_sides_are(site: Path) -> None:
+    # "side A 13" alone means nothing to a reader who does not know UCDP's convention.
+    breakdown = by_class(load(site, f"/events/{CHECKPOINTS}/"), "breakdown")[0]
+    assert text(breakdown).startswith("Breakdown: side A 13 (UCDP sides: A is the government")
+
+
+def test_chart_caption_explains_ranges_only_where_there_are_some(site: Path) -> None:
+    legend = "the solid bar is the lowest toll and the outlined bar reaches the highest"
+    ranged = text(section(load(site, "/regions/sy-hl/"), "chart-h").find(".//figcaption"))
+    assert legend in ranged  # sources give 11 and 13 for the checkpoints attack
+    agreed = text(section(load(site, "/regions/sy-hi/"), "chart-h").find(".//figcaption"))
+    assert agreed and legend not in agreed
+
+
 def test_event_sources_with_links_and_via(site: Path) -> None:
     root = load(site, f"/events/{CHECKPOINTS}/")
     reports = section(root, "reports-h")

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,18 +106,17 @@ def test_content_error_keeps_last_good_site(preview: tuple[Preview, str], minima
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_browser_reloads_after_a_save(preview: tuple[Preview, str], minimal_copy: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
-
-    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+def test_browser_reloads_after_a_save(chromium: Any, preview: tuple[Preview, str],
+                                      minimal_copy: Path) -> None:
+    from playwright.sync_api import expect
 
     _p, base = preview
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+    page = chromium.new_page()
+    try:
         page.goto(base + "/regions/sy-hl/")
         time.sleep(1.0)  # let reload.js read the current version
         path = minimal_copy / "regions" / "SY-HL.yaml"
         path.write_text(path.read_text().replace("name: Aleppo", "name: Aleppo Governorate"))
         expect(page.locator("h1")).to_have_text("Aleppo Governorate", timeout=60_000)
-        browser.close()
+    finally:
+        page.close()

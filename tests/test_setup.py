@@ -13,6 +13,7 @@ import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -230,27 +231,20 @@ def test_system_packages_for_pdf_and_browser_tests() -> None:
     assert version.stdout.startswith("Chromium ")
 
 
-# Playwright adds --headless, --no-sandbox and the background-networking switches itself; no GPU here.
-CHROMIUM_ARGS = ["--disable-gpu"]
-
-
 @pytest.mark.browser
-def test_playwright_drives_the_system_chromium(tmp_path: Path) -> None:
+def test_playwright_drives_the_system_chromium(chromium: Any, tmp_path: Path) -> None:
     """Playwright's driver starts (it needs libatomic) and runs Debian's Chromium headless."""
-    from playwright.sync_api import sync_playwright
-
     page_file = tmp_path / "p.html"
     page_file.write_text('<!doctype html><meta charset="utf-8"><title>t</title>'
                          '<button onclick="this.textContent=\'done\'">go</button>', encoding="utf-8")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(page_file.as_uri())
-            page.click("button")
-            assert page.inner_text("button") == "done"
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    try:
+        page.goto(page_file.as_uri())
+        page.click("button")
+        assert page.inner_text("button") == "done"
+    finally:
+        page.close()
+    assert chromium.version.split(".")[0].isdigit()
 
 
 @pytest.mark.slow

@@ -1,10 +1,7 @@
 """Accessibility and behaviour in real Chromium: axe-core (WCAG 2.1 A/AA rules) on every page kind at
 desktop and phone widths, the CSP holding with no violation, keyboard entry, no sideways scrolling
 on a phone, and the map: its filters, and on a corpus spread over several years, that it opens on the
-latest year fetching only that year's file, loads more years as the dates widen, and counts right.
-
-(One module: a second module importing the session `chromium` fixture would start a second
-Playwright in the same session, which Playwright refuses.)"""
+latest year fetching only that year's file, loads more years as the dates widen, and counts right."""
 
 from __future__ import annotations
 
@@ -27,7 +24,7 @@ from sitrep.synth import synth
 from sitrep.urls import output_path, url_for
 from sitrep.validate import load_corpus
 from sitrep.vocab import EVENT_TYPES
-from tests.browser_support import DESKTOP, PHONE, chromium, serve_dir  # noqa: F401 (fixtures)
+from tests.browser_support import DESKTOP, PHONE
 from tests.conftest import CONFIG
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
@@ -41,7 +38,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def base(built_minimal: Path, serve_dir: Callable[[Path], str]) -> str:  # noqa: F811
+def base(built_minimal: Path, serve_dir: Callable[[Path], str]) -> str:
     return serve_dir(built_minimal)
 
 
@@ -54,7 +51,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_axe_finds_no_wcag_violation(chromium: Any, base: str, viewport: dict[str, int]) -> None:  # noqa: F811
+def test_axe_finds_no_wcag_violation(chromium: Any, base: str, viewport: dict[str, int]) -> None:
     # bypass_csp only so axe itself can be injected; test_csp_holds checks the CSP separately.
     context = chromium.new_context(viewport=viewport, bypass_csp=True)
     page = context.new_page()
@@ -70,7 +67,7 @@ def test_axe_finds_no_wcag_violation(chromium: Any, base: str, viewport: dict[st
     assert found == {}, json.dumps(found, indent=1)
 
 
-def test_csp_holds_with_no_violation(chromium: Any, base: str) -> None:  # noqa: F811
+def test_csp_holds_with_no_violation(chromium: Any, base: str) -> None:
     context = chromium.new_context(viewport=DESKTOP)
     page = context.new_page()
     messages: list[str] = []
@@ -85,7 +82,7 @@ def test_csp_holds_with_no_violation(chromium: Any, base: str) -> None:  # noqa:
     assert [m for m in messages if "Error" in m] == []
 
 
-def test_keyboard_skip_link_reaches_main(chromium: Any, base: str) -> None:  # noqa: F811
+def test_keyboard_skip_link_reaches_main(chromium: Any, base: str) -> None:
     page = chromium.new_page(viewport=DESKTOP)
     page.goto(base + "/events/2019-04-13-aleppo-western-checkpoints-attack/")
     page.keyboard.press("Tab")
@@ -95,7 +92,7 @@ def test_keyboard_skip_link_reaches_main(chromium: Any, base: str) -> None:  # n
     page.close()
 
 
-def test_no_sideways_scroll_on_a_phone(chromium: Any, base: str) -> None:  # noqa: F811
+def test_no_sideways_scroll_on_a_phone(chromium: Any, base: str) -> None:
     page = chromium.new_page(viewport=PHONE)
     wide = {}
     for url in PAGES:
@@ -116,7 +113,7 @@ CLIPPED_CHART_TEXT = """() => [...document.querySelectorAll('svg.chart, svg.rang
 })"""
 
 
-def test_chart_text_is_never_cut_off(chromium: Any, base: str) -> None:  # noqa: F811
+def test_chart_text_is_never_cut_off(chromium: Any, base: str) -> None:
     # bypass_csp only to force the face: DejaVu Sans is the widest common fallback, so text that
     # fits in it fits in the others.
     context = chromium.new_context(viewport=DESKTOP, bypass_csp=True)
@@ -143,7 +140,7 @@ def pdf_text(page: Any) -> str:
     return " ".join(text.split())
 
 
-def test_chart_data_tables_print_though_closed(chromium: Any, base: str) -> None:  # noqa: F811
+def test_chart_data_tables_print_though_closed(chromium: Any, base: str) -> None:
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils is not installed")
     page = chromium.new_page(viewport=DESKTOP)
@@ -159,7 +156,7 @@ def test_chart_data_tables_print_though_closed(chromium: Any, base: str) -> None
     page.close()
 
 
-def test_pages_read_without_javascript(chromium: Any, base: str) -> None:  # noqa: F811
+def test_pages_read_without_javascript(chromium: Any, base: str) -> None:
     context = chromium.new_context(viewport=DESKTOP, java_script_enabled=False)
     page = context.new_page()
     page.goto(base + "/events/2019-04-13-aleppo-western-checkpoints-attack/")
@@ -173,7 +170,7 @@ def test_pages_read_without_javascript(chromium: Any, base: str) -> None:  # noq
     context.close()
 
 
-def test_map_filters_by_type_and_date(chromium: Any, base: str) -> None:  # noqa: F811
+def test_map_filters_by_type_and_date(chromium: Any, base: str) -> None:
     from playwright.sync_api import expect
 
     page = chromium.new_page(viewport=DESKTOP)
@@ -217,8 +214,28 @@ def spread(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Indexes]:
 
 
 @pytest.fixture(scope="module")
-def spread_base(spread: tuple[Path, Indexes], serve_dir: Callable[[Path], str]) -> str:  # noqa: F811
+def spread_base(spread: tuple[Path, Indexes], serve_dir: Callable[[Path], str]) -> str:
     return serve_dir(spread[0])
+
+
+def test_long_charts_scroll_inside_the_page_on_a_phone(chromium: Any, spread_base: str,
+                                                        spread: tuple[Path, Indexes]) -> None:
+    # Years of months make a wide chart: it scrolls in its own box, the page does not scroll sideways.
+    indexes = spread[1]
+    region = max(indexes.by_region, key=lambda r: len(indexes.by_region[r]))
+    actor = max(indexes.by_actor, key=lambda a: len(indexes.by_actor[a]))
+    year, month = next(reversed(indexes.by_month))
+    page = chromium.new_page(viewport=PHONE)
+    wide = {}
+    for url in (url_for("region", region), url_for("actor", actor), url_for("month", year, month),
+                url_for("type", "Battles")):
+        page.goto(spread_base + url)
+        assert page.locator("svg.chart").count() == 1, url
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            wide[url] = overflow
+    page.close()
+    assert wide == {}
 
 
 def located(indexes: Indexes, start: date, end: date, skip_type: str | None = None) -> int:
@@ -226,7 +243,7 @@ def located(indexes: Indexes, start: date, end: date, skip_type: str | None = No
                and start <= e.date.start <= end and e.event_type != skip_type)
 
 
-def open_map(chromium: Any, base: str) -> tuple[Any, list[str], list[str]]:  # noqa: F811
+def open_map(chromium: Any, base: str) -> tuple[Any, list[str], list[str]]:
     page = chromium.new_page(viewport=DESKTOP)
     fetched: list[str] = []
     errors: list[str] = []
@@ -238,7 +255,7 @@ def open_map(chromium: Any, base: str) -> tuple[Any, list[str], list[str]]:  # n
     return page, fetched, errors
 
 
-def test_map_opens_on_the_latest_year_and_fetches_only_it(chromium: Any, spread_base: str,  # noqa: F811
+def test_map_opens_on_the_latest_year_and_fetches_only_it(chromium: Any, spread_base: str,
                                                           spread: tuple[Path, Indexes]) -> None:
     from playwright.sync_api import expect
 
@@ -259,7 +276,7 @@ def test_map_opens_on_the_latest_year_and_fetches_only_it(chromium: Any, spread_
     page.close()
 
 
-def test_map_loads_more_years_as_dates_widen(chromium: Any, spread_base: str,  # noqa: F811
+def test_map_loads_more_years_as_dates_widen(chromium: Any, spread_base: str,
                                               spread: tuple[Path, Indexes]) -> None:
     from playwright.sync_api import expect
 
@@ -291,7 +308,7 @@ def test_map_loads_more_years_as_dates_widen(chromium: Any, spread_base: str,  #
     page.close()
 
 
-def test_map_popup_links_to_the_event(chromium: Any, spread_base: str) -> None:  # noqa: F811
+def test_map_popup_links_to_the_event(chromium: Any, spread_base: str) -> None:
     page, _, errors = open_map(chromium, spread_base)
     page.locator("#map-status").filter(has_text="Showing").wait_for()
     dots = page.locator("path.leaflet-interactive[fill-opacity='0.95']")  # event dots, not region shapes

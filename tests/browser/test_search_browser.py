@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -197,8 +197,8 @@ def test_every_control_has_a_label_and_counts_are_announced(page: Page, minimal_
         expect(control).to_have_accessible_name(re.compile(r"\w"))
 
 
-def test_without_javascript_the_form_and_a_note_remain(browser, minimal_site: Served) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(java_script_enabled=False)
+def test_without_javascript_the_form_and_a_note_remain(chromium: Any, minimal_site: Served) -> None:
+    context = chromium.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto(minimal_site.url("search/?q=aleppo"))

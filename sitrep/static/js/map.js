@@ -190,10 +190,12 @@
     function yearFrom(y) { return y === "all" || y + "-01-01" < first ? first : y + "-01-01"; }
     function yearTo(y) { return y === "all" || y + "-12-31" > last ? last : y + "-12-31"; }
 
+    // The menu names the year (or all years) whose events the dates take in, exactly; else "chosen dates".
     function syncYear(from, to) {
       if (!yearBox) { return; }
+      var lo = from < first ? first : from, hi = to > last ? last : to;
       var picks = index.years.map(function (y) { return String(y.year); }).concat(["all"]);
-      yearBox.value = picks.filter(function (y) { return yearFrom(y) === from && yearTo(y) === to; })[0] || "";
+      yearBox.value = picks.filter(function (y) { return yearFrom(y) === lo && yearTo(y) === hi; })[0] || "";
     }
 
     var pending = 0;
@@ -257,8 +259,9 @@
       var outside = index.located - inRange.length;
       text += outside > 0 ? "; other dates hold " + number(outside) + " more. " : ". ";
       if (index.unlocated) {
-        text += number(index.unlocated) + (index.unlocated === 1 ? " event has" : " events have") +
-          " no exact location and " + (index.unlocated === 1 ? "is" : "are") + " not on the map. ";
+        var one = index.unlocated === 1;
+        text += "Across all dates, " + number(index.unlocated) + (one ? " event has" : " events have") +
+          " no exact location and " + (one ? "is" : "are") + " not on the map. ";
       }
       say(text + "Select a dot or a cluster for details; the table below lists every region.");
     }

@@ -1,0 +1,1 @@
+"""Browser tests of the search page (real Chromium through Playwright)."""
