@@ -152,6 +152,7 @@ def make_adhoc(corpus: Corpus, scope: Scope, fmt: Format, config: SiteConfig | N
 def iter_files(corpus: Corpus, indexes: object, config: SiteConfig) -> Iterator[OutputFile]:
     """Yield each published briefing's page, Markdown and PDF, and the /briefings/ index page."""
     from sitrep import briefing_pdf, briefing_render
+    from sitrep.blob_cache import BlobCache
     from sitrep.urls import output_path, url_for
     from sitrep.write import OutputFile
 
@@ -161,7 +162,7 @@ def iter_files(corpus: Corpus, indexes: object, config: SiteConfig) -> Iterator[
     window = EventWindow(corpus.events)
     reports = [build_report(corpus, Scope.of(b), b, window) for b in published_briefings(corpus)]
     env = briefing_render.site_environment(config)
-    pdf_cache = briefing_pdf.PdfCache(briefing_pdf.cache_folder(config))
+    pdf_cache = BlobCache(briefing_pdf.cache_folder(config), ".pdf")
     for report in reports:
         yield OutputFile(path("briefing", report.id),
                          briefing_render.render_page(report, corpus, config, env).encode())

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import time
-from collections.abc import Callable
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from sitrep.blob_cache import BlobCache
 from sitrep.briefing import Report
 from sitrep.briefing_render import render_pdf_html
 from sitrep.config import SiteConfig
 from sitrep.model import Corpus
 
 log = logging.getLogger(__name__)
-
-PRUNE_AFTER_S = 24 * 3600
-
 
 @cache
 def _fonts() -> object:
@@ -54,51 +49,6 @@ def cache_key(html: str, base_url: str) -> str:
     return digest.hexdigest()[:40]
 
 
-class PdfCache:
-    """PDFs by cache key in a folder; `prune` drops old ones the last build did not ask for.
-
-    Several builds may share the folder (site/ and a preview, parallel tests): entries are written
-    atomically, a hit refreshes the entry's mtime, and only entries unused for a day are pruned, so
-    builds never delete what another build is using."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-        self.used: set[str] = set()
-        self.hits = 0
-
-    def get_or_make(self, key: str, make: Callable[[], bytes]) -> bytes:
-        """Return the cached PDF for `key`, or make, store and return it."""
-        self.used.add(key)
-        if self.folder is None:
-            return make()
-        path = self.folder / f"{key}.pdf"
-        try:
-            data = path.read_bytes()
-            os.utime(path)
-            self.hits += 1
-            return data
-        except OSError:
-            pass  # not cached yet (or pruned by another build a moment ago)
-        data = make()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # atomic: a concurrent or killed build never leaves half a PDF
-        return data
-
-    def prune(self, max_age_s: float = PRUNE_AFTER_S) -> None:
-        """Delete cached PDFs this build did not use and nothing has used for `max_age_s` seconds."""
-        if self.folder is None or not self.folder.is_dir():
-            return
-        cutoff = time.time() - max_age_s
-        for path in self.folder.glob("*.pdf"):
-            try:
-                if path.stem not in self.used and path.stat().st_mtime < cutoff:
-                    path.unlink()
-            except OSError:
-                continue  # another build pruned or refreshed it
-
-
 def cache_folder(config: SiteConfig) -> Path | None:
     """Return where builds keep briefing PDFs: `config.cache_dir`/pdf when the build has a cache
     folder (the CLI's builds do, beside the parse cache); None (no caching) otherwise."""
@@ -106,7 +56,7 @@ def cache_folder(config: SiteConfig) -> Path | None:
 
 
 def render_pdf(report: Report, corpus: Corpus, config: SiteConfig,
-               pdf_cache: PdfCache | None = None) -> bytes:
+               pdf_cache: BlobCache | None = None) -> bytes:
     """Return the briefing as PDF bytes, from `pdf_cache` when its HTML has not changed."""
     html = render_pdf_html(report, corpus, config)
     if pdf_cache is None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 import markdown
 import nh3
@@ -20,6 +22,8 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
+
+from sitrep.markup_cache import FILE_NAME, MarkdownCache
 
 Cite = Callable[[str], "tuple[str, str] | None"]
 """event id → (href, link text), or None to leave the citation as plain text."""
@@ -145,9 +149,43 @@ def to_html(text: str | None, *, cite: Cite | None = None, heading_shift: int = 
     return _memo_convert(text, heading_shift)
 
 
+_DISK: MarkdownCache | None = None
+"""The build's on-disk cache of conversions, while `disk_cache` is open."""
+
+
+@contextmanager
+def disk_cache(folder: Path | None) -> Iterator[MarkdownCache | None]:
+    """Keep conversions made inside the block in `folder`/markdown.sqlite and reuse earlier ones.
+
+    With `folder` None (a build without a cache folder) nothing is kept."""
+    global _DISK
+    if folder is None:
+        yield None
+        return
+    cache = MarkdownCache(folder / FILE_NAME)
+    # Every text of this build passes the disk cache once, so it counts as used and is kept.
+    _memo_convert.cache_clear()
+    to_text.cache_clear()
+    previous, _DISK = _DISK, cache
+    try:
+        yield cache
+    finally:
+        _DISK = previous
+        cache.close()
+
+
 @lru_cache(maxsize=MEMO_SIZE)
 def _memo_convert(text: str, heading_shift: int) -> Markup:
-    return _convert(text, None, heading_shift)
+    disk = _DISK
+    if disk is None:
+        return _convert(text, None, heading_shift)
+    key = disk.key(text, heading_shift)
+    stored = disk.get(key)
+    if stored is not None:
+        return Markup(stored)
+    converted = _convert(text, None, heading_shift)
+    disk.put(key, str(converted))
+    return converted
 
 
 def _convert(text: str, cite: Cite | None, heading_shift: int) -> Markup:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError, Problem
 from sitrep.load import ParseCache, load
+from sitrep.markup import disk_cache
 from sitrep.model import Corpus
 from sitrep.validate import check
 from sitrep.write import OutputFile, WriteReport, build_lock, write_site
@@ -68,10 +69,11 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     from sitrep.index import build_indexes
 
     indexes = _timed(timings, "index", lambda: build_indexes(corpus))
-    files = _chain_stages(corpus, indexes, config, timings)
-    write_started = time.perf_counter()
-    report = write_site(files, out_dir, lock=False,  # build() holds the lock
-                        manifest=manifest_path(cache_path) if cache_path else None)
+    with disk_cache(config.cache_dir):
+        files = _chain_stages(corpus, indexes, config, timings)
+        write_started = time.perf_counter()
+        report = write_site(files, out_dir, lock=False,  # build() holds the lock
+                            manifest=manifest_path(cache_path) if cache_path else None)
     timings["write"] = time.perf_counter() - write_started - sum(
         timings.get(s, 0.0) for s in OUTPUT_STAGES)
     cache.save()

@@ -19,13 +19,20 @@ merge orders results by score, which for a sorted search is a per-shard rank, no
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
+import json
 import logging
 import math
+import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
+from sitrep.blob_cache import BlobCache
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Corpus
@@ -99,8 +106,69 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     plan = ShardPlan.for_corpus(corpus, indexes, config)
     yield search_page(config, plan)
     shards = plan.split(dated_records(corpus, indexes, config), undated_records(corpus, indexes, config))
+    bundles = BlobCache(config.cache_dir / "search" if config.cache_dir else None, ".bundle")
     for subdir, records in zip(plan.dirs, shards, strict=True):
-        yield from index_files(records, config.language, subdir=subdir)
+        yield from shard_files(records, config.language, subdir, bundles)
+    bundles.prune()
+    if bundles.folder is not None:
+        log.info("search: %d of %d shards unchanged, taken from the cache", bundles.hits, plan.count)
+
+
+def shard_files(records: Iterable[Record], language: str, subdir: str,
+                bundles: BlobCache) -> Iterator[OutputFile]:
+    """Yield one shard's bundle: from `bundles` when no record of the shard changed, else from Pagefind.
+
+    An edit touches one shard (plus the last, which holds the actors, regions and sources), so a
+    rebuild indexes only those. The key covers every byte Pagefind is given, its version and the code
+    that shapes the bundle, so a hit is exactly the bundle Pagefind would make again."""
+    if bundles.folder is None:
+        yield from index_files(records, language, subdir=subdir)
+        return
+    shard = list(records)
+    key = shard_key(shard, language, subdir)
+    packed = bundles.get_or_make(key, lambda: _pack(index_files(shard, language, subdir=subdir)))
+    yield from _unpack(packed)
+
+
+def shard_key(records: Sequence[Record], language: str, subdir: str) -> str:
+    """Return the cache key of a shard's bundle."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(_code_fingerprint())
+    h.update(f"{language}\0{subdir}\0{len(records)}\0".encode())
+    for record in records:
+        payload = json.dumps(record.payload(0), sort_keys=True, ensure_ascii=False)
+        h.update(payload.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@cache
+def _code_fingerprint() -> bytes:
+    here = Path(__file__).resolve().parent
+    h = hashlib.blake2b(version("pagefind").encode(), digest_size=16)
+    for name in ("search.py", "pagefind_client.py", "pagefind_files.py"):
+        h.update((here / name).read_bytes())
+    return h.digest()
+
+
+def _pack(files: Iterable[OutputFile]) -> bytes:
+    """Return files as one blob: per file, the path's and the data's lengths, then both."""
+    out = bytearray()
+    for f in files:
+        path = f.path.encode("utf-8")
+        out += struct.pack("<IQ", len(path), len(f.data)) + path + f.data
+    return bytes(out)
+
+
+def _unpack(blob: bytes) -> Iterator[OutputFile]:
+    at = 0
+    while at < len(blob):
+        path_len, data_len = struct.unpack_from("<IQ", blob, at)
+        at += 12
+        path = blob[at: at + path_len].decode("utf-8")
+        at += path_len
+        yield OutputFile(path, blob[at: at + data_len])
+        at += data_len
 
 
 # --- the index --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from sitrep import briefing, briefing_figures, briefing_pdf, briefing_render
+from sitrep.blob_cache import BlobCache
 from sitrep.briefing import Scope, build_report, make_adhoc, select_events
 from sitrep.config import SiteConfig, load_config
 from sitrep.model import Corpus, Event
@@ -315,14 +316,14 @@ def test_pdf_cache_reuses_unchanged_briefings_and_prunes_stale_ones(corpus: Corp
                                                                      tmp_path: Path) -> None:
     b = corpus.briefings[BID]
     report = build_report(corpus, Scope.of(b), b)
-    cache = briefing_pdf.PdfCache(tmp_path)
+    cache = BlobCache(tmp_path, ".pdf")
     first = briefing_pdf.render_pdf(report, corpus, config, cache)
     assert first == files[f"briefings/{BID}.pdf"] and cache.hits == 0
     assert len(list(tmp_path.glob("*.pdf"))) == 1
-    again = briefing_pdf.PdfCache(tmp_path)
+    again = BlobCache(tmp_path, ".pdf")
     assert briefing_pdf.render_pdf(report, corpus, config, again) == first and again.hits == 1
     edited = replace(b, body=b.body.replace("no toll was reported", "no toll was given"))
-    after_edit = briefing_pdf.PdfCache(tmp_path)
+    after_edit = BlobCache(tmp_path, ".pdf")
     edited_report = build_report(corpus, Scope.of(edited), edited)
     changed = briefing_pdf.render_pdf(edited_report, corpus, config, after_edit)
     assert after_edit.hits == 0 and changed != first

@@ -65,6 +65,24 @@ def test_editing_one_event_rewrites_only_pages_that_show_it(minimal_copy: Path, 
     assert all(snapshot(out)[p] == before[p] for p in unchanged)
 
 
+def test_rebuilds_from_the_caches_match_a_build_without_them(minimal_copy: Path, tmp_path: Path) -> None:
+    # The Markdown and search-shard caches (beside the parse cache) only save work: the site built
+    # with them, after an edit, is byte for byte the site a build from nothing makes.
+    cache = tmp_path / ".sitrep-cache" / "parse-site.pickle"
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(CONFIG), cache_path=cache)
+    assert (cache.parent / "markdown.sqlite").is_file() and list((cache.parent / "search").glob("*.bundle"))
+    event = next(minimal_copy.glob("events/**/2019-04-13-aleppo-*.yaml"))
+    event.write_text(event.read_text(encoding="utf-8").replace("summary: ", "summary: Corrected. ", 1),
+                     encoding="utf-8")
+    build(minimal_copy, out, load_config(CONFIG), cache_path=cache)
+    fresh = tmp_path / "fresh"
+    build(minimal_copy, fresh, load_config(CONFIG))
+    cached = {k: v[0] for k, v in snapshot(out).items()}
+    assert cached == {k: v[0] for k, v in snapshot(fresh).items()}
+    assert "Corrected." in (out / f"events/{event.stem}/index.html").read_text(encoding="utf-8")
+
+
 def test_content_errors_leave_the_previous_site_untouched(minimal_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(minimal_copy, out, load_config(CONFIG))

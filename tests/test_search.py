@@ -169,3 +169,38 @@ def test_shards_split_the_records_in_order(dated: int, size: int, count: int) ->
     assert all(len(p) <= size for p in parts[:-1])
     if count > 1:
         assert all(r.filters["shard"] == [str(k)] for k, p in enumerate(parts) for r in p)
+
+
+def test_unchanged_shards_come_from_the_cache_byte_for_byte(minimal: tuple[Corpus, Indexes],
+                                                            tmp_path: Path) -> None:
+    # Rebuilds index only the shards whose records changed; a hit is exactly what Pagefind made.
+    corpus, indexes = minimal
+    config = dataclasses.replace(_sharded(2), cache_dir=tmp_path)
+    fresh = {f.path: f.data for f in search.iter_files(corpus, indexes, _sharded(2))}
+    first = {f.path: f.data for f in search.iter_files(corpus, indexes, config)}
+    bundles = sorted((tmp_path / "search").glob("*.bundle"))
+    assert first == fresh and len(bundles) == 2
+
+    oldest = corpus.events_by_id[HOMS]  # in shard 0, with the other April 11 event
+    edited = dataclasses.replace(oldest, title=oldest.title + " (corrected)")
+    corpus2 = dataclasses.replace(corpus, events=tuple(edited if e.id == HOMS else e for e in corpus.events),
+                                  events_by_id={**corpus.events_by_id, HOMS: edited})
+    indexes2 = build_indexes(corpus2)
+    second = {f.path: f.data for f in search.iter_files(corpus2, indexes2, config)}
+    assert second == {f.path: f.data for f in search.iter_files(corpus2, indexes2, _sharded(2))}
+    assert any("(corrected)" in f["meta"]["title"] for f in _fragments(second, "pagefind/"))
+    after = sorted((tmp_path / "search").glob("*.bundle"))
+    assert len(set(after) - set(bundles)) == 1  # shard 0 indexed again; shard 1 reused
+    assert {p: d for p, d in second.items() if p.startswith("pagefind/shard-1/")} == \
+        {p: d for p, d in first.items() if p.startswith("pagefind/shard-1/")}
+
+
+def test_shard_keys_cover_every_record_field() -> None:
+    base = Record("/events/a/", "words", "en", {"title": "A"}, {"kind": ["Event"]}, {"date": "2019-04-11"})
+    variants = [dataclasses.replace(base, url="/events/b/"), dataclasses.replace(base, content="other"),
+                dataclasses.replace(base, language="ar"), dataclasses.replace(base, meta={"title": "B"}),
+                dataclasses.replace(base, filters={"kind": ["Actor"]}),
+                dataclasses.replace(base, sort={"date": "2019-04-12"})]
+    keys = {search.shard_key([r], "en", "") for r in [base, *variants]}
+    assert len(keys) == 7
+    assert search.shard_key([base], "en", "shard-1/") != search.shard_key([base], "en", "")

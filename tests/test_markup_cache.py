@@ -1,0 +1,79 @@
+"""The on-disk Markdown cache: reuse across builds, safe keys, recovery from a broken file, pruning."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import sitrep.markup as markup
+from sitrep.markup import disk_cache, to_html
+from sitrep.markup_cache import FILE_NAME, MarkdownCache
+
+TEXT = "A **cached** summary with [a link](https://example.org/report)."
+
+
+def _count(folder: Path) -> int:
+    with sqlite3.connect(folder / FILE_NAME) as db:
+        return int(db.execute("SELECT count(*) FROM html").fetchone()[0])
+
+
+def test_a_second_build_takes_the_html_from_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = to_html(TEXT)
+    with disk_cache(tmp_path) as first:
+        assert to_html(TEXT) == plain
+    assert first is not None and (first.hits, first.misses) == (0, 1)
+    calls: list[str] = []
+    real = markup._convert
+    monkeypatch.setattr(markup, "_convert",
+                        lambda text, cite, shift: calls.append(text) or real(text, cite, shift))
+    with disk_cache(tmp_path) as second:
+        assert to_html(TEXT) == plain
+        assert to_html(TEXT, heading_shift=2) == plain  # another key: converted, not served from shift 1
+    assert second is not None and second.hits == 1 and calls == [TEXT]
+    assert _count(tmp_path) == 2
+
+
+def test_without_a_folder_nothing_is_kept(tmp_path: Path) -> None:
+    with disk_cache(None) as cache:
+        assert cache is None and "<strong>" in to_html("**no folder**")
+    assert markup._DISK is None
+
+
+def test_keys_differ_by_text_and_shift_and_converter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = MarkdownCache(tmp_path / FILE_NAME)
+    keys = {cache.key(TEXT, 1), cache.key(TEXT, 2), cache.key(TEXT + " ", 1)}
+    assert len(keys) == 3
+    monkeypatch.setattr(cache, "_salt", b"another converter version")
+    assert cache.key(TEXT, 1) not in keys
+    cache.close()
+
+
+def test_a_broken_cache_file_is_replaced_and_the_build_goes_on(tmp_path: Path) -> None:
+    (tmp_path / FILE_NAME).write_bytes(b"\x00garbage, not an SQLite database" * 100)
+    with disk_cache(tmp_path) as cache:
+        assert "<strong>cached</strong>" in to_html(TEXT)
+    assert cache is not None and cache.misses == 1
+    assert _count(tmp_path) == 1
+
+
+def test_a_cache_that_cannot_be_written_is_set_aside(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    with disk_cache(blocker) as cache:
+        assert "<strong>cached</strong>" in to_html(TEXT)
+    assert cache is not None and cache.hits == 0
+    assert "not usable" in caplog.text
+
+
+def test_entries_no_build_uses_are_pruned_when_they_dominate(tmp_path: Path) -> None:
+    with disk_cache(tmp_path):
+        for n in range(1200):
+            to_html(f"Old summary number {n}.")
+    assert _count(tmp_path) == 1200
+    with disk_cache(tmp_path):
+        to_html("Old summary number 7.")
+        to_html("A new summary.")
+    assert _count(tmp_path) == 2  # 1200 > 2 × 2 + 1000: the unused ones went
