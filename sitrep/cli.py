@@ -92,7 +92,8 @@ def build_cmd(content: Path, out: Path, config_path: Path, strict: bool, timings
         click.echo(warning.format(), err=True)
     r = result.report
     click.echo(f"built {r.total} files into {out} ({len(r.written)} written, {r.unchanged} unchanged, "
-               f"{r.removed} removed) in {result.timings['total']:.2f} s", err=True)
+               f"{r.removed} removed; {r.kept} pages kept without rendering) "
+               f"in {result.timings['total']:.2f} s", err=True)
     if timings_json:
         timings_json.write_text(json.dumps(result.timings, indent=2), encoding="utf-8")
 

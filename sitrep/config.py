@@ -31,10 +31,10 @@ class SiteConfig:
     """Editorial navigation from mkdocs.yml: (title, path of a content/pages file)."""
     config_path: Path | None = None
     content_dir: Path | None = None
-    cache_dir: Path | None = None
-    """Where stages may keep work between builds (parse cache, rendered PDFs); set by the pipeline."""
     """The content folder being built (set by the pipeline from --content); its pages/ folder holds
     the editorial pages, so a build of another content tree gets that tree's pages."""
+    cache_dir: Path | None = None
+    """Where stages may keep work between builds (parse cache, rendered PDFs); set by the pipeline."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from sitrep.config import SiteConfig, load_config
@@ -19,7 +20,7 @@ from sitrep.load import ParseCache, load
 from sitrep.markup import disk_cache
 from sitrep.model import Corpus
 from sitrep.validate import check
-from sitrep.write import OutputFile, WriteReport, build_lock, write_site
+from sitrep.write import PendingFile, SiteFile, WriteReport, build_lock, write_site
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +90,16 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], object]):  # t
 
 
 def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig,
-                  timings: dict[str, float]) -> Iterator[OutputFile]:
+                  timings: dict[str, float]) -> Iterator[SiteFile]:
     for name in OUTPUT_STAGES:
         module = importlib.import_module(f"sitrep.{name}")
         yield from _clocked(module.iter_files(corpus, indexes, config), name, timings)
 
 
-def _clocked(files: Iterable[OutputFile], name: str, timings: dict[str, float]) -> Iterator[OutputFile]:
-    """Yield from `files`, adding the time spent producing them (not consuming them) to timings[name]."""
+def _clocked(files: Iterable[SiteFile], name: str, timings: dict[str, float]) -> Iterator[SiteFile]:
+    """Yield from `files`, adding the time spent producing them (not consuming them) to timings[name].
+
+    A PendingFile is made later, inside the writer, so its `make` is wrapped to clock it here too."""
     it = iter(files)
     while True:
         start = time.perf_counter()
@@ -106,4 +109,14 @@ def _clocked(files: Iterable[OutputFile], name: str, timings: dict[str, float]) 
             timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
             return
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+        if isinstance(item, PendingFile):
+            item = replace(item, make=partial(_clocked_make, item.make, name, timings))
         yield item
+
+
+def _clocked_make(make: Callable[[], bytes], name: str, timings: dict[str, float]) -> bytes:
+    start = time.perf_counter()
+    try:
+        return make()
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start

@@ -21,11 +21,12 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_html, to_text
 from sitrep.model import Corpus, Event
+from sitrep.page_keys import PageKeys, build_salt
 from sitrep.render_maps import MapMaker
 from sitrep.svgmap import EVENT_TYPE_COLOURS
 from sitrep.urls import output_path, type_slug, url_for
 from sitrep.vocab import EVENT_TYPES
-from sitrep.write import OutputFile
+from sitrep.write import OutputFile, PendingFile, SiteFile
 
 log = logging.getLogger(__name__)
 
@@ -131,16 +132,29 @@ def static_files() -> Iterator[OutputFile]:
             yield OutputFile("static/" + path.relative_to(STATIC_DIR).as_posix(), path.read_bytes())
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
-    """Yield every generated page, the map's JSON and the static assets."""
-    env = make_environment(config)
+def _page_bytes(env: jinja2.Environment, template: str, context: object) -> bytes:
+    return render_page(env, template, context).encode("utf-8")
+
+
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
+    """Yield every generated page, the map's JSON and the static assets.
+
+    Pages come as PendingFiles keyed by their context (page_keys): the writer renders only those
+    whose key differs from the previous build's, which on a rebuild after one edit is a few dozen."""
+    templates = templates_dir(config)
+    env = make_environment(config, templates)
+    keys = PageKeys(build_salt(config, templates))
     maps = MapMaker(corpus.shapes, corpus.regions, lambda r: url_for("region_base_map", r, config=config))
     site = render_pages.Site(corpus, indexes, config, maps)
     for builder in BUILDERS:
         for template, context in builder(site):
             meta = getattr(context, "meta", None) or context.listing.meta  # type: ignore[attr-defined]
-            html = render_page(env, template, context)
-            yield OutputFile(output_path(meta.url, config), html.encode("utf-8"))
+            path = output_path(meta.url, config)
+            key = keys.key(template, context)
+            if key is None:
+                yield OutputFile(path, _page_bytes(env, template, context))
+            else:
+                yield PendingFile(path, key, partial(_page_bytes, env, template, context))
     for url, data in render_archive.map_data(site):
         yield OutputFile(output_path(url, config), data)
     for region_id, svg in maps.base_files():

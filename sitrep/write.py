@@ -18,7 +18,7 @@ import logging
 import os
 import pickle
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -47,10 +47,31 @@ class OutputFile:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingFile:
+    """A file made only if the site does not already hold it: `key` digests all it is made from.
+
+    When the previous build wrote this path with the same key and the file is still as it left it,
+    the writer keeps it and never calls `make` (see page_keys)."""
+
+    path: str
+    key: bytes
+    make: Callable[[], bytes]
+
+    @property
+    def data(self) -> bytes:
+        return self.make()
+
+
+SiteFile = OutputFile | PendingFile
+
+
+@dataclass(frozen=True, slots=True)
 class WriteReport:
     written: tuple[str, ...]
     unchanged: int
     removed: int
+    kept: int = 0
+    """How many of the unchanged files were kept by their key, without being made again."""
 
     @property
     def total(self) -> int:
@@ -61,9 +82,9 @@ class WriteError(click.ClickException):
     """The output cannot be written: a bad or duplicate path, or another build holds the lock."""
 
 
-_MANIFEST_VERSION = 1
-Stamp = tuple[int, int, int, bytes]
-"""(size, mtime_ns, inode, blake2b digest) of one file of the site as this writer left it."""
+_MANIFEST_VERSION = 2
+Stamp = tuple[int, int, int, bytes, bytes]
+"""(size, mtime_ns, inode, blake2b digest, key or b"") of one file of the site as this writer left it."""
 
 
 def _digest(data: bytes) -> bytes:
@@ -95,8 +116,8 @@ class Manifest:
             return cls(path)
         return cls(path, entries if version == _MANIFEST_VERSION and isinstance(entries, dict) else {})
 
-    def same(self, rel: str, target: Path, data: bytes) -> bool | None:
-        """Return whether `target` holds `data` by its record; None when the record cannot be trusted."""
+    def _intact(self, rel: str, target: Path) -> Stamp | None:
+        """Return the record of `rel` if `target` is still the file it describes."""
         stamp = self.entries.get(rel)
         if stamp is None:
             return None
@@ -104,16 +125,29 @@ class Manifest:
             st = target.stat()
         except OSError:
             return None
-        if (st.st_size, st.st_mtime_ns, st.st_ino) != stamp[:3] or st.st_size != len(data):
+        return stamp if (st.st_size, st.st_mtime_ns, st.st_ino) == stamp[:3] else None
+
+    def same(self, rel: str, target: Path, data: bytes, key: bytes = b"") -> bool | None:
+        """Return whether `target` holds `data` by its record; None when the record cannot be trusted."""
+        stamp = self._intact(rel, target)
+        if stamp is None or stamp[0] != len(data):
             return None
         same = stamp[3] == _digest(data)
         if same:
-            self.fresh[rel] = stamp
+            self.fresh[rel] = (*stamp[:4], key)
         return same
 
-    def record(self, rel: str, st: os.stat_result, data: bytes) -> None:
+    def same_key(self, rel: str, target: Path, key: bytes) -> bool:
+        """Return whether `target` is the intact file the previous build made from the same `key`."""
+        stamp = self._intact(rel, target)
+        if stamp is None or not key or stamp[4] != key:
+            return False
+        self.fresh[rel] = stamp
+        return True
+
+    def record(self, rel: str, st: os.stat_result, data: bytes, key: bytes = b"") -> None:
         if self.path is not None:
-            self.fresh[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, _digest(data))
+            self.fresh[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, _digest(data), key)
 
     def save(self) -> None:
         """Write this build's records, atomically (the build lock serialises writers)."""
@@ -163,13 +197,14 @@ def build_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_site(files: Iterable[OutputFile], out_dir: Path, *, lock: bool = True,
+def write_site(files: Iterable[SiteFile], out_dir: Path, *, lock: bool = True,
                manifest: Path | None = None) -> WriteReport:
     """Write `files` as the complete new content of `out_dir`, atomically; return what changed.
 
     With lock=False the caller already holds `build_lock(out_dir)`: the pipeline takes it before it
     loads content, so a second build fails at once instead of after all its work. `manifest` is a
-    file (outside `out_dir`) recording what was written, so the next build can skip reading it back.
+    file (outside `out_dir`) recording what was written, so the next build can skip reading it back,
+    and keep a PendingFile whose key has not changed without making it.
     """
     out_dir = resolve_out(out_dir)
     if lock:
@@ -178,14 +213,14 @@ def write_site(files: Iterable[OutputFile], out_dir: Path, *, lock: bool = True,
     return _write_locked(files, out_dir, Manifest.open(manifest))
 
 
-def _write_locked(files: Iterable[OutputFile], out_dir: Path, manifest: Manifest) -> WriteReport:
+def _write_locked(files: Iterable[SiteFile], out_dir: Path, manifest: Manifest) -> WriteReport:
     _recover(out_dir)
     _refuse_foreign(out_dir)
     staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
     old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
     try:
         marked = itertools.chain(files, (OutputFile(MARKER, _MARKER_TEXT),))
-        written, unchanged, produced = _write_files(marked, staging, old, manifest)
+        written, unchanged, produced, kept = _write_files(marked, staging, old, manifest)
         removed = _remove_stale(staging, old - produced)
         _swap(staging, out_dir)
     except BaseException:
@@ -193,7 +228,7 @@ def _write_locked(files: Iterable[OutputFile], out_dir: Path, manifest: Manifest
         raise
     shutil.rmtree(staging, ignore_errors=True)  # after the swap this holds the old site
     manifest.save()  # after the swap: a kill before this leaves records that no longer match, so unused
-    return WriteReport(tuple(written), unchanged, removed)
+    return WriteReport(tuple(written), unchanged, removed, kept)
 
 
 def _refuse_foreign(out_dir: Path) -> None:
@@ -230,12 +265,12 @@ def _link_tree(src: Path, dst: Path) -> set[str]:
     return paths
 
 
-def _write_files(files: Iterable[OutputFile], staging: Path, old: set[str],
-                 manifest: Manifest | None = None) -> tuple[list[str], int, set[str]]:
+def _write_files(files: Iterable[SiteFile], staging: Path, old: set[str],
+                 manifest: Manifest | None = None) -> tuple[list[str], int, set[str], int]:
     written: list[str] = []
     produced: set[str] = set()
     folded: dict[str, str] = {}
-    unchanged = 0
+    unchanged = kept = 0
     made_dirs: set[Path] = set()
     manifest = manifest or Manifest(None)
     for f in files:
@@ -248,31 +283,39 @@ def _write_files(files: Iterable[OutputFile], staging: Path, old: set[str],
             raise WriteError(f"outputs {other!r} and {path!r} differ only in case; two ids or pages collide")
         produced.add(path)
         target = staging / path
-        if path in old and _unchanged(manifest, path, target, f.data):
+        key = b""
+        if isinstance(f, PendingFile):
+            key = f.key
+            if path in old and manifest.same_key(path, target, key):
+                unchanged += 1
+                kept += 1
+                continue
+        data = f.data
+        if path in old and _unchanged(manifest, path, target, data, key):
             unchanged += 1
             continue
         if target.parent not in made_dirs:
             _make_parent(staging, path, produced)
             made_dirs.add(target.parent)
-        st = None if path in old else _write_new(target, f.data)
+        st = None if path in old else _write_new(target, data)
         if st is None:
             if target.is_dir() and not target.is_symlink():  # a folder of the old site, now a file
                 _clear_folder(target, path, produced)
             tmp = target.with_name(f".{target.name}.tmp")
-            st = _write_new(tmp, f.data, exclusive=False)
+            st = _write_new(tmp, data, exclusive=False)
             os.replace(tmp, target)  # replaces the hard link, so the old site's copy is untouched
-        manifest.record(path, st, f.data)
+        manifest.record(path, st, data, key)
         written.append(path)
-    return written, unchanged, produced
+    return written, unchanged, produced, kept
 
 
-def _unchanged(manifest: Manifest, path: str, target: Path, data: bytes) -> bool:
+def _unchanged(manifest: Manifest, path: str, target: Path, data: bytes, key: bytes = b"") -> bool:
     """Return whether the old site's file already holds `data`: by the manifest, else by reading it."""
-    same = manifest.same(path, target, data)
+    same = manifest.same(path, target, data, key)
     if same is None:
         same = _same_bytes(target, data)
         if same:
-            manifest.record(path, target.stat(), data)
+            manifest.record(path, target.stat(), data, key)
     return same
 
 

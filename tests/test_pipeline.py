@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from sitrep.config import load_config
 from sitrep.errors import ContentError
 from sitrep.pipeline import OUTPUT_STAGES, build
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, ROOT
 
 
 def snapshot(site: Path) -> dict[str, tuple[str, int]]:
@@ -81,6 +82,61 @@ def test_rebuilds_from_the_caches_match_a_build_without_them(minimal_copy: Path,
     cached = {k: v[0] for k, v in snapshot(out).items()}
     assert cached == {k: v[0] for k, v in snapshot(fresh).items()}
     assert "Corrected." in (out / f"events/{event.stem}/index.html").read_text(encoding="utf-8")
+
+
+EDITS = {
+    # file (relative to content/) → (old text, new text): each reaches pages other than its own.
+    "event": ("events/2019/2019-04-13-aleppo-western-checkpoints-attack.yaml", "summary: ",
+              "summary: Corrected. "),
+    "actor": ("actors/islamic-state.yaml", "name: Islamic State", "name: Islamic State (renamed)"),
+    "region": ("regions/SY-HL.yaml", "name: Aleppo", "name: Aleppo (renamed)"),
+    "source": ("sources/sohr.yaml", "name: Syrian Observatory", "name: The Syrian Observatory"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EDITS))
+def test_pages_kept_by_their_key_are_the_pages_a_fresh_build_makes(minimal_copy: Path, tmp_path: Path,
+                                                                   kind: str) -> None:
+    # A rebuild renders only pages whose context changed (page_keys); whatever the edit, the result
+    # must be byte for byte a build from nothing, and most pages must have been kept.
+    cache = tmp_path / ".sitrep-cache" / "parse-site.pickle"
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(CONFIG), cache_path=cache)
+    rel, old, new = EDITS[kind]
+    path = minimal_copy / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rebuilt = build(minimal_copy, out, load_config(CONFIG), cache_path=cache).report
+    fresh = tmp_path / "fresh"
+    build(minimal_copy, fresh, load_config(CONFIG))
+    assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in snapshot(fresh).items()}
+    pages = sum(1 for p in snapshot(out) if p.endswith(".html"))
+    assert 0 < rebuilt.kept < pages
+    shown = new.split(": ", 1)[1].strip()
+    assert any(shown in (out / p).read_text(encoding="utf-8") for p in rebuilt.written if p.endswith(".html"))
+
+
+def test_a_template_or_config_change_renders_every_page_again(minimal_copy: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "templates", project / "templates")
+    shutil.copy(CONFIG, project / "mkdocs.yml")
+    cache = tmp_path / ".sitrep-cache" / "parse-site.pickle"
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(project / "mkdocs.yml"), cache_path=cache)
+    assert build(minimal_copy, out, load_config(project / "mkdocs.yml"), cache_path=cache).report.kept >= 20
+    base = project / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</body>", "<!-- v2 --></body>"),
+                    encoding="utf-8")
+    report = build(minimal_copy, out, load_config(project / "mkdocs.yml"), cache_path=cache).report
+    pages = [p for p in snapshot(out) if p.endswith(".html")
+             and p.startswith(("index", "events/", "regions/", "actors/", "sources/", "timeline/", "map/"))]
+    assert report.kept == 0 and len(pages) >= 15
+    assert all("<!-- v2 -->" in (out / p).read_text(encoding="utf-8") for p in pages)
+    mkdocs = project / "mkdocs.yml"
+    mkdocs.write_text(mkdocs.read_text(encoding="utf-8").replace("site_name:", "site_name: Renamed", 1),
+                      encoding="utf-8")
+    assert build(minimal_copy, out, load_config(mkdocs), cache_path=cache).report.kept == 0
 
 
 def test_content_errors_leave_the_previous_site_untouched(minimal_copy: Path, tmp_path: Path) -> None:

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from sitrep.write import MARKER, MAX_NAME, OutputFile, WriteError, build_lock, check_path, write_site
+from sitrep.write import (
+    MARKER,
+    MAX_NAME,
+    OutputFile,
+    PendingFile,
+    WriteError,
+    build_lock,
+    check_path,
+    write_site,
+)
 
 
 def files(paths: dict[str, str] | None = None, **named: str) -> list[OutputFile]:
@@ -241,3 +250,73 @@ def test_unreadable_manifest_falls_back_to_comparing_bytes(tmp_path: Path, junk:
     manifest.write_bytes(junk)
     report = write_site(files(a="1", b="2"), out, manifest=manifest)
     assert report.written == ("b",) and report.unchanged == 2
+
+
+class Maker:
+    """Makes a PendingFile's bytes and counts how often it was asked to."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.calls = text, 0
+
+    def __call__(self) -> bytes:
+        self.calls += 1
+        return self.text.encode()
+
+
+def test_pending_file_with_the_same_key_is_kept_without_being_made(tmp_path: Path) -> None:
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    first = Maker("page v1")
+    report = write_site([PendingFile("p/index.html", b"k1", first)], out, manifest=manifest)
+    assert first.calls == 1 and report.written == ("p/index.html", MARKER) and report.kept == 0
+    ino = (out / "p/index.html").stat().st_ino
+    again = Maker("page v1")
+    report = write_site([PendingFile("p/index.html", b"k1", again)], out, manifest=manifest)
+    assert again.calls == 0 and report.kept == 1 and report.written == ()
+    assert (out / "p/index.html").stat().st_ino == ino and (out / "p/index.html").read_text() == "page v1"
+
+
+def test_pending_file_with_a_new_key_is_made_and_written_only_if_its_bytes_changed(tmp_path: Path) -> None:
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    write_site([PendingFile("a", b"k1", Maker("A")), PendingFile("b", b"k1", Maker("B"))], out,
+               manifest=manifest)
+    same, changed = Maker("A"), Maker("B2")
+    report = write_site([PendingFile("a", b"k2", same), PendingFile("b", b"k2", changed)], out,
+                        manifest=manifest)
+    assert same.calls == changed.calls == 1
+    assert report.written == ("b",) and report.kept == 0 and (out / "b").read_text() == "B2"
+    # The new keys were recorded, for "a" too although its bytes stayed: the next build keeps both.
+    report = write_site([PendingFile("a", b"k2", Maker("A")), PendingFile("b", b"k2", Maker("B2"))], out,
+                        manifest=manifest)
+    assert report.kept == 2 and report.written == ()
+
+
+def test_pending_file_edited_on_disk_is_made_again_whatever_its_key(tmp_path: Path) -> None:
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    write_site([PendingFile("a", b"k", Maker("same"))], out, manifest=manifest)
+    st = (out / "a").stat()
+    (out / "a").write_text("EDIT")
+    os.utime(out / "a", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    maker = Maker("same")
+    report = write_site([PendingFile("a", b"k", maker)], out, manifest=manifest)
+    assert maker.calls == 1 and report.written == ("a",) and (out / "a").read_text() == "same"
+
+
+def test_pending_file_is_made_without_a_manifest_or_an_old_file(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site([PendingFile("a", b"k", Maker("1"))], out)
+    maker = Maker("1")
+    report = write_site([PendingFile("a", b"k", maker), PendingFile("b", b"k", Maker("2"))], out)
+    assert maker.calls == 1 and report.kept == 0 and report.written == ("b",)
+
+
+def test_manifest_of_an_older_format_is_ignored(tmp_path: Path) -> None:
+    """Version 1 records had no key: they are dropped, not misread."""
+    import pickle
+
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    write_site(files(a="1"), out, manifest=manifest)
+    st = (out / "a").stat()
+    manifest.write_bytes(pickle.dumps((1, {"a": (st.st_size, st.st_mtime_ns, st.st_ino, b"x" * 16)})))
+    maker = Maker("1")
+    report = write_site([PendingFile("a", b"x" * 16, maker)], out, manifest=manifest)
+    assert maker.calls == 1 and report.kept == 0 and report.written == ()

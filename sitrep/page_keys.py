@@ -1,0 +1,133 @@
+"""Page keys: a digest of everything a page is made from, so a rebuild can keep what it made before.
+
+A page is a pure function of its typed context, the templates, Sitrep's own code and the site's
+config. The key is a digest of a pickle of the context, salted with a digest of the other three;
+the writer keeps the previous build's file when its recorded key is the same (write.PendingFile),
+so an edit re-renders only the pages whose contexts it changes.
+
+A key that changes when nothing did costs a render; one that stays the same when something did
+would publish a stale page. So the salt covers every template and every file of the package, and
+contexts are pickled whole. The one shortcut: model records (events, actors, ...) appear in many
+contexts, so each is pickled once per build and stands in the others by its digest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import pickle
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from sitrep.model import Actor, Briefing, Event, Region, Shape, Source
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SHARED_TYPES: frozenset[type] = frozenset({Event, Actor, Region, Source, Briefing, Shape})
+"""Model records: immutable, shared by many pages, so each is pickled once per build."""
+_LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3", "pyyaml")
+
+
+def _digest(data: bytes | memoryview) -> bytes:
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _stand_in(digest: bytes) -> bytes:
+    """What a shared record is pickled as inside a context: its digest (never called)."""
+    return digest
+
+
+def tree_digest(folders: Iterable[Path]) -> bytes:
+    """Return a digest of every file under `folders`: relative paths and bytes, in a stable order."""
+    h = hashlib.blake2b(digest_size=20)
+    for folder in folders:
+        h.update(f"{folder.name}\0".encode())
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            h.update(_digest(path.read_bytes()))
+    return h.digest()
+
+
+def library_versions() -> str:
+    found = []
+    for name in _LIBRARIES:
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=-")
+    return ",".join(found)
+
+
+def build_salt(config: object, templates: Path) -> bytes:
+    """Return what every page key of a build shares: templates, package code, libraries and config.
+
+    The config's repr is used without its cache folder, which says where work is kept, not what a
+    page shows."""
+    if dataclasses.is_dataclass(config) and hasattr(config, "cache_dir"):
+        config = dataclasses.replace(config, cache_dir=None)  # type: ignore[type-var]
+    h = hashlib.blake2b(digest_size=20)
+    h.update(tree_digest((templates, PACKAGE_DIR)))
+    h.update(library_versions().encode())
+    h.update(repr(config).encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+class PageKeys:
+    """Keys of one build's pages. Shared records are remembered by identity, so use one per build."""
+
+    def __init__(self, salt: bytes) -> None:
+        self.salt = salt
+        self._shared: dict[int, tuple[bytes, object]] = {}  # id → (digest, the record, kept alive)
+        self._fields: dict[type, tuple[str, ...]] = {}
+
+    def key(self, template: str, context: object) -> bytes | None:
+        """Return the key of a page, or None when its context cannot be pickled (always render it)."""
+        try:
+            data = self._pickle((template, context))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        return _digest(self.salt + data)
+
+    def _pickle(self, obj: object) -> bytes:
+        buf = io.BytesIO()
+        _Pickler(buf, self).dump(obj)
+        return buf.getvalue()
+
+    def shared(self, obj: object) -> bytes:
+        """Return the digest of a model record, pickling it the first time it is seen in this build."""
+        entry = self._shared.get(id(obj))
+        if entry is None:
+            entry = self._shared[id(obj)] = (_digest(self._pickle(self.state(obj))), obj)
+        return entry[0]
+
+    def state(self, obj: object) -> tuple[Any, ...]:
+        """Return a dataclass instance as (its class's name, its field values)."""
+        cls = type(obj)
+        names = self._fields.get(cls)
+        if names is None:
+            names = self._fields[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        return (cls.__qualname__, *(getattr(obj, n) for n in names))
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles contexts for their digest only, quicker than the default for frozen slotted
+    dataclasses (whose own reduction goes through Python per object). Pickle is deterministic for
+    what contexts hold; a set would not be (its order varies between runs), but that only costs a
+    render, never a stale page."""
+
+    def __init__(self, buf: io.BytesIO, keys: PageKeys) -> None:
+        super().__init__(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        self.keys = keys
+
+    def reducer_override(self, obj: object) -> Any:
+        cls = type(obj)
+        if cls in SHARED_TYPES:
+            return (_stand_in, (self.keys.shared(obj),))
+        if cls is MappingProxyType:
+            return (dict, (dict(obj),))  # type: ignore[call-overload]
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return (tuple, (self.keys.state(obj),))
+        return NotImplemented

@@ -1,0 +1,105 @@
+"""Page keys: equal contexts give equal keys in any process; any change a page could show changes its key."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitrep.config import load_config
+from sitrep.load import load
+from sitrep.page_keys import PageKeys, build_salt, tree_digest
+from sitrep.render import templates_dir
+from sitrep.render_context import Meta
+from sitrep.validate import check
+from tests.conftest import CONFIG, MINIMAL, ROOT
+
+
+@pytest.fixture(scope="module")
+def corpus():  # type: ignore[no-untyped-def]
+    checked = check(load(MINIMAL))
+    assert checked.corpus is not None
+    return checked.corpus
+
+
+def test_equal_contexts_get_equal_keys_and_any_field_changes_them(corpus) -> None:  # type: ignore[no-untyped-def]
+    event = corpus.events[0]
+    keys = PageKeys(b"salt")
+    page = Meta("A title", "/a/", "desc", (("Home", "/"),), "regions")
+    same = Meta("A title", "/a/", "desc", (("Home", "/"),), "regions")
+    assert keys.key("x.html", (page, event)) == keys.key("x.html", (same, event))
+    assert keys.key("x.html", (page, event)) != keys.key("y.html", (page, event))
+    retitled = dataclasses.replace(page, title="B")
+    assert keys.key("x.html", (page, event)) != keys.key("x.html", (retitled, event))
+    assert PageKeys(b"other").key("x.html", (page, event)) != keys.key("x.html", (page, event))
+
+
+def test_a_shared_record_changes_the_key_of_every_page_that_holds_it(corpus) -> None:  # type: ignore[no-untyped-def]
+    # Records are pickled once per build and stand in by their digest: a nested change must still
+    # reach the digest (here an actor's name, held by an event page's context).
+    actor = next(iter(corpus.actors.values()))
+    renamed = dataclasses.replace(actor, name=actor.name + " (renamed)")
+    moved = dataclasses.replace(corpus.events[0], location=dataclasses.replace(
+        corpus.events[0].location, admin2="Elsewhere"))
+    keys = PageKeys(b"salt")
+    assert keys.key("p", (actor, corpus.events[0])) != keys.key("p", (renamed, corpus.events[0]))
+    assert keys.key("p", (actor, corpus.events[0])) != keys.key("p", (actor, moved))
+    # A fresh instance (another build) gives the same keys for the same records.
+    assert PageKeys(b"salt").key("p", (actor, corpus.events[0])) == keys.key("p", (actor, corpus.events[0]))
+
+
+def test_a_context_that_cannot_be_pickled_has_no_key() -> None:
+    assert PageKeys(b"salt").key("p", (lambda: 1,)) is None
+
+
+def test_salt_covers_templates_and_config_but_not_the_cache_folder(tmp_path: Path) -> None:
+    templates = Path(shutil.copytree(templates_dir(load_config(CONFIG)), tmp_path / "templates"))
+    config = load_config(CONFIG)
+    salt = build_salt(config, templates)
+    assert build_salt(dataclasses.replace(config, cache_dir=tmp_path), templates) == salt
+    assert build_salt(dataclasses.replace(config, site_name="Another"), templates) != salt
+    base = templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert build_salt(config, templates) != salt
+    (templates / "partials" / "new.html").write_text("x", encoding="utf-8")
+    assert tree_digest([templates]) != tree_digest([Path(shutil.copytree(
+        templates_dir(config), tmp_path / "again"))])
+
+
+_KEYS_SCRIPT = """
+import sys
+from sitrep.config import load_config
+from sitrep.index import build_indexes
+from sitrep.load import load
+from sitrep.page_keys import PageKeys
+from sitrep.render_maps import MapMaker
+from sitrep import render, render_pages
+from pathlib import Path
+from sitrep.validate import check
+config = load_config(Path(sys.argv[2]))
+corpus = check(load(Path(sys.argv[1]))).corpus
+maps = MapMaker(corpus.shapes, corpus.regions, lambda region: "/maps/" + region)
+site = render_pages.Site(corpus, build_indexes(corpus), config, maps)
+keys = PageKeys(b"salt")
+for builder in render.BUILDERS:
+    for template, context in builder(site):
+        key = keys.key(template, context)
+        print(key.hex() if key else "none")
+"""
+
+
+def test_keys_are_the_same_in_another_process_with_another_hash_seed() -> None:
+    # Keys are compared across builds, so across processes: nothing in them may hang on str hashing.
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", _KEYS_SCRIPT, str(MINIMAL), str(CONFIG)], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120, check=True)
+        runs.append(proc.stdout.split())
+    assert len(runs[0]) >= 20 and "none" not in runs[0]
+    assert runs[0] == runs[1]
