@@ -1,18 +1,30 @@
 """The build: load → validate → index → (render, exports, briefings, editorial, search) → write.
 
 Stages stream OutputFiles into the writer, so a build never holds the whole site in memory; each
-stage's time is measured while its generator runs.
+stage's time is measured while its generator runs. A stage may say it runs ahead (`runs_ahead`;
+search does for an index of one shard): it then runs from the start in a forked process, on the
+other core, and its files are handed to the writer in their turn. A process, not a thread: the
+search stage's many small reads from Pagefind would fight the renderers for the GIL, which in a
+thread made both twice as slow.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import logging
+import multiprocessing
+import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
+from types import ModuleType
 
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError, Problem
@@ -20,9 +32,18 @@ from sitrep.load import ParseCache, load
 from sitrep.markup import disk_cache
 from sitrep.model import Corpus
 from sitrep.validate import check
-from sitrep.write import PendingFile, SiteFile, WriteReport, build_lock, write_site
+from sitrep.write import (
+    OutputFile,
+    PendingFile,
+    SiteFile,
+    WriteReport,
+    build_lock,
+    close_inherited_locks,
+    write_site,
+)
 
 log = logging.getLogger(__name__)
+_PR_SET_PDEATHSIG = 1
 
 OUTPUT_STAGES: tuple[str, ...] = ("render", "editorial", "briefing", "export", "schema", "search")
 """Modules with an `iter_files(corpus, indexes, config)` generator, in the order they run.
@@ -70,13 +91,15 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     from sitrep.index import build_indexes
 
     indexes = _timed(timings, "index", lambda: build_indexes(corpus))
+    ahead: set[str] = set()
     with disk_cache(config.cache_dir):
-        files = _chain_stages(corpus, indexes, config, timings)
+        files = _chain_stages(corpus, indexes, config, timings, ahead)
         write_started = time.perf_counter()
         report = write_site(files, out_dir, lock=False,  # build() holds the lock
                             manifest=manifest_path(cache_path) if cache_path else None)
+    # What the writer's loop spent waiting for stages in this thread is theirs, not the writer's.
     timings["write"] = time.perf_counter() - write_started - sum(
-        timings.get(s, 0.0) for s in OUTPUT_STAGES)
+        timings.get(f"{s}_wait" if s in ahead else s, 0.0) for s in OUTPUT_STAGES)
     cache.save()
     timings["total"] = time.perf_counter() - started
     return BuildResult(corpus, report, warnings, timings)
@@ -89,11 +112,100 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], object]):  # t
     return result
 
 
-def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig,
-                  timings: dict[str, float]) -> Iterator[SiteFile]:
-    for name in OUTPUT_STAGES:
-        module = importlib.import_module(f"sitrep.{name}")
-        yield from _clocked(module.iter_files(corpus, indexes, config), name, timings)
+def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig, timings: dict[str, float],
+                  ahead: set[str]) -> Iterator[SiteFile]:
+    """Yield every stage's files in OUTPUT_STAGES order; stages that run ahead are started first.
+
+    `ahead` receives their names. Their time in `timings` is their own process's; `<name>_wait` is
+    how long the writer then waited for them. If the build fails, they are stopped."""
+    modules = [(name, importlib.import_module(f"sitrep.{name}")) for name in OUTPUT_STAGES]
+    started: dict[str, _Forked] = {}
+    try:
+        for name, module in modules:
+            if _runs_ahead(module, corpus, indexes, config):
+                started[name] = _Forked(name, module, corpus, indexes, config)
+        ahead.update(started)
+        for name, module in modules:
+            forked = started.get(name)
+            if forked is None:
+                yield from _clocked(module.iter_files(corpus, indexes, config), name, timings)
+                continue
+            start = time.perf_counter()
+            files, timings[name] = forked.result()
+            timings[f"{name}_wait"] = time.perf_counter() - start
+            yield from files
+    finally:
+        for forked in started.values():
+            forked.stop()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this process when the build that forked it dies (SIGKILL included)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+
+
+def _runs_ahead(module: ModuleType, corpus: Corpus, indexes: object, config: SiteConfig) -> bool:
+    if not sys.platform.startswith("linux"):  # fork is the start method that shares the model for free
+        return False
+    runs_ahead = getattr(module, "runs_ahead", None)
+    return bool(runs_ahead and runs_ahead(corpus, indexes, config))
+
+
+class _Forked:
+    """One stage's iter_files run in a forked child, which inherits the model instead of pickling it."""
+
+    def __init__(self, name: str, module: ModuleType, corpus: Corpus, indexes: object,
+                 config: SiteConfig) -> None:
+        context = multiprocessing.get_context("fork")
+        self.name = name
+        self._results, sender = context.Pipe(duplex=False)
+        # daemon: a build that dies takes its stage with it.
+        self._process = context.Process(target=_run_stage,
+                                        args=(os.getpid(), sender, module, corpus, indexes, config),
+                                        name=f"sitrep-{name}", daemon=True)
+        self._process.start()
+        sender.close()
+
+    def result(self) -> tuple[list[OutputFile], float]:
+        """Return the stage's files and its time, or raise what it raised."""
+        try:
+            status, payload, seconds = self._results.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"the {self.name} stage's process ended without a result "
+                               f"(exit code {self._process.exitcode})") from None
+        except Exception as exc:  # e.g. an exception of the child's that will not unpickle
+            raise RuntimeError(f"the {self.name} stage's result could not be read: {exc}") from exc
+        self._process.join()
+        if status != "ok":
+            raise payload
+        return [OutputFile(path, data) for path, data in payload], seconds
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._results.close()
+
+
+def _run_stage(parent: int, sender: Connection, module: ModuleType, corpus: Corpus, indexes: object,
+               config: SiteConfig) -> None:
+    _die_with(parent)
+    close_inherited_locks()
+    start = time.perf_counter()
+    try:
+        files = [(f.path, f.data) for f in module.iter_files(corpus, indexes, config)]
+        sender.send(("ok", files, time.perf_counter() - start))
+    except Exception as exc:  # handed to the build, which raises it
+        try:
+            sender.send(("error", exc, 0.0))
+        except Exception:  # an exception that cannot be pickled
+            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), 0.0))
+    finally:
+        sender.close()
 
 
 def _clocked(files: Iterable[SiteFile], name: str, timings: dict[str, float]) -> Iterator[SiteFile]:

@@ -101,6 +101,16 @@ def shard_size(config: SiteConfig) -> int:
     return max(1, int(sitrep.get("search_shard_size", SHARD_SIZE)))
 
 
+def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
+    """Whether the pipeline may build the index beside the other stages (in a forked process).
+
+    Yes when it fits one shard: Pagefind then works on the other core while pages render, and the
+    bundle held until the writer takes it is small (about 11 MB at 10k events). A larger index is
+    built one shard at a time after the other stages, so Pagefind's memory (about 1 GB per shard)
+    never adds to the renderers'."""
+    return ShardPlan.for_corpus(corpus, indexes, config).count == 1
+
+
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
     """Yield the search page and the Pagefind bundle (BUNDLE_DIR/...) for `corpus`."""
     plan = ShardPlan.for_corpus(corpus, indexes, config)

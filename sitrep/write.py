@@ -19,7 +19,7 @@ import os
 import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -179,6 +179,12 @@ def resolve_out(out_dir: Path) -> Path:
     return Path(os.path.realpath(out_dir))
 
 
+_HELD_LOCKS: set[int] = set()
+"""File descriptors of the build locks this process holds. A forked helper closes its copies
+(close_inherited_locks): a copy would hold the lock for as long as the helper lives, so a build
+killed with SIGKILL would leave the next one locked out."""
+
+
 @contextmanager
 def build_lock(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock for `out_dir` so two builds at once cannot corrupt it."""
@@ -191,10 +197,22 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             raise WriteError(f"another build is writing {out_dir}; wait for it to finish "
                              f"(lock: {lock_path})") from None
+        _HELD_LOCKS.add(fh.fileno())
         try:
             yield
         finally:
+            _HELD_LOCKS.discard(fh.fileno())
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def close_inherited_locks() -> None:
+    """In a forked child: close its copies of the parent's lock files; the parent keeps its lock.
+
+    Only close: flock(LOCK_UN) on a copy would release the parent's lock too (one open file)."""
+    for fd in tuple(_HELD_LOCKS):
+        with suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
 
 
 def write_site(files: Iterable[SiteFile], out_dir: Path, *, lock: bool = True,

@@ -139,6 +139,61 @@ def test_a_template_or_config_change_renders_every_page_again(minimal_copy: Path
     assert build(minimal_copy, out, load_config(mkdocs), cache_path=cache).report.kept == 0
 
 
+def test_search_runs_ahead_in_its_own_process_when_the_index_is_one_shard(minimal_copy: Path,
+                                                                          tmp_path: Path) -> None:
+    result = build(minimal_copy, tmp_path / "site", load_config(CONFIG))
+    assert "search_wait" in result.timings and result.timings["search"] > 0
+    assert (tmp_path / "site" / "pagefind" / "pagefind-entry.json").is_file()
+
+
+@pytest.mark.parametrize("failure", ["raises", "dies"])
+def test_a_stage_failing_in_its_own_process_fails_the_build_and_keeps_the_site(
+        minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    import os
+
+    from sitrep import search
+
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(CONFIG))
+    before = snapshot(out)
+
+    def broken(*args: object) -> object:  # runs in the forked child, which inherits this patch
+        if failure == "dies":
+            os._exit(3)
+        raise ValueError("the index broke")
+
+    monkeypatch.setattr(search, "iter_files", broken)
+    expected = (RuntimeError, "ended without a result [(]exit code 3[)]") if failure == "dies" else (
+        ValueError, "the index broke")
+    with pytest.raises(expected[0], match=expected[1]):
+        build(minimal_copy, out, load_config(CONFIG))
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_the_forked_stage_holds_no_copy_of_the_build_lock(minimal_copy: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # A copy would keep the lock for as long as the child lives, so after a SIGKILL of the build
+    # the next one would be locked out (test_atomic kills builds at random moments).
+    import os
+
+    from sitrep import search
+
+    def no_lock_here(*args: object) -> object:
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.endswith(".site.lock"):
+                raise AssertionError(f"the search stage's process holds {target}")
+        return iter(())
+
+    monkeypatch.setattr(search, "iter_files", no_lock_here)
+    result = build(minimal_copy, tmp_path / "site", load_config(CONFIG))
+    assert "search_wait" in result.timings
+
+
 def test_content_errors_leave_the_previous_site_untouched(minimal_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(minimal_copy, out, load_config(CONFIG))
