@@ -29,6 +29,19 @@ def common_options(fn: F) -> F:
     return fn
 
 
+def site_config(config_path: Path) -> Any:
+    """Return the SiteConfig of `config_path`, saying so when the file is missing (defaults are used).
+
+    The default path is relative, as with mkdocs: run from another folder, a build would quietly
+    take the default site name and URL, and rewrite every page with them."""
+    from sitrep.config import load_config
+
+    if not config_path.is_file():
+        click.echo(f"warning: {config_path} not found; building with the default settings (run from the "
+                   "folder that holds mkdocs.yml, or pass --config PATH)", err=True)
+    return load_config(config_path)
+
+
 _NOISY_LIBRARIES = ("weasyprint", "fontTools", "markdown", "MARKDOWN", "mkdocs", "PIL", "asyncio")
 
 
@@ -83,11 +96,10 @@ def main(ctx: click.Context, content: Path, out: Path, config_path: Path, strict
               help="Write per-stage times (s) to this file.")
 def build_cmd(content: Path, out: Path, config_path: Path, strict: bool, timings_json: Path | None) -> None:
     """Build CONTENT into OUT. Exit 1, leaving the previous site untouched, if content has errors."""
-    from sitrep.config import load_config
     from sitrep.pipeline import build, default_cache
 
     _require_dir(content)
-    result = build(content, out, load_config(config_path), cache_path=default_cache(out), strict=strict)
+    result = build(content, out, site_config(config_path), cache_path=default_cache(out), strict=strict)
     for warning in result.warnings:
         click.echo(warning.format(), err=True)
     r = result.report
@@ -186,7 +198,6 @@ def brief_cmd(content: Path, out: Path, config_path: Path, start: Any, end: Any,
               actors: tuple[str, ...], fmt: str, output: Path) -> None:
     """Make a briefing for any period, region or actor from the computed sections alone."""
     from sitrep.briefing import Scope, make_adhoc
-    from sitrep.config import load_config
     from sitrep.load import ParseCache
     from sitrep.pipeline import default_cache
     from sitrep.validate import load_corpus
@@ -204,7 +215,7 @@ def brief_cmd(content: Path, out: Path, config_path: Path, start: Any, end: Any,
                                      f"known: {', '.join(sorted(known))}",
                                      param_hint=f"--{kind}")
     scope = Scope(start.date(), end.date(), regions, actors)
-    config = replace(load_config(config_path), content_dir=content, cache_dir=default_cache(out).parent)
+    config = replace(site_config(config_path), content_dir=content, cache_dir=default_cache(out).parent)
     data = make_adhoc(corpus, scope, fmt, config)
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_bytes(data)

@@ -99,3 +99,16 @@ def test_new_event_refuses_bad_options(minimal_copy: Path, args: list[str], mess
     code, out = run(*base, *args)
     assert code == 2 and message in out
     assert "Traceback" not in out
+
+
+def test_build_says_when_its_config_file_is_missing(tmp_path: Path) -> None:
+    # Run from another folder, the relative default mkdocs.yml is not there: the build still works,
+    # with default settings, and says so (else every page quietly changes its site name and URL).
+    missing = tmp_path / "mkdocs.yml"
+    code, out = run("build", "--content", str(MINIMAL), "--out", str(tmp_path / "site"),
+                    "--config", str(missing))
+    assert code == 0, out
+    assert f"warning: {missing} not found; building with the default settings" in out
+    code, out = run("build", "--content", str(MINIMAL), "--out", str(tmp_path / "site"),
+                    "--config", str(ROOT / "mkdocs.yml"))
+    assert code == 0 and "not found" not in out
