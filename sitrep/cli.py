@@ -11,9 +11,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from sitrep.config import SiteConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,7 +32,7 @@ def common_options(fn: F) -> F:
     return fn
 
 
-def site_config(config_path: Path) -> Any:
+def site_config(config_path: Path) -> SiteConfig:
     """Return the SiteConfig of `config_path`, saying so when the file is missing (defaults are used).
 
     The default path is relative, as with mkdocs: run from another folder, a build would quietly
