@@ -11,12 +11,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
-
-if TYPE_CHECKING:
-    from sitrep.config import SiteConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,17 +29,15 @@ def common_options(fn: F) -> F:
     return fn
 
 
-def site_config(config_path: Path) -> SiteConfig:
-    """Return the SiteConfig of `config_path`, saying so when the file is missing (defaults are used).
+def warn_if_missing(config_path: Path) -> None:
+    """Say, after a build, that it used default settings because `config_path` is not there.
 
     The default path is relative, as with mkdocs: run from another folder, a build would quietly
-    take the default site name and URL, and rewrite every page with them."""
-    from sitrep.config import load_config
-
+    take the default site name and URL and rewrite every page with them. Said after the build's
+    summary, so a failed build's output stays its list of problems."""
     if not config_path.is_file():
-        click.echo(f"warning: {config_path} not found; building with the default settings (run from the "
+        click.echo(f"warning: {config_path} not found; built with the default settings (run from the "
                    "folder that holds mkdocs.yml, or pass --config PATH)", err=True)
-    return load_config(config_path)
 
 
 _NOISY_LIBRARIES = ("weasyprint", "fontTools", "markdown", "MARKDOWN", "mkdocs", "PIL", "asyncio")
@@ -99,16 +94,18 @@ def main(ctx: click.Context, content: Path, out: Path, config_path: Path, strict
               help="Write per-stage times (s) to this file.")
 def build_cmd(content: Path, out: Path, config_path: Path, strict: bool, timings_json: Path | None) -> None:
     """Build CONTENT into OUT. Exit 1, leaving the previous site untouched, if content has errors."""
+    from sitrep.config import load_config
     from sitrep.pipeline import build, default_cache
 
     _require_dir(content)
-    result = build(content, out, site_config(config_path), cache_path=default_cache(out), strict=strict)
+    result = build(content, out, load_config(config_path), cache_path=default_cache(out), strict=strict)
     for warning in result.warnings:
         click.echo(warning.format(), err=True)
     r = result.report
     click.echo(f"built {r.total} files into {out} ({len(r.written)} written, {r.unchanged} unchanged, "
                f"{r.removed} removed; {r.kept} pages kept without rendering) "
                f"in {result.timings['total']:.2f} s", err=True)
+    warn_if_missing(config_path)
     if timings_json:
         timings_json.write_text(json.dumps(result.timings, indent=2), encoding="utf-8")
 
@@ -201,6 +198,7 @@ def brief_cmd(content: Path, out: Path, config_path: Path, start: Any, end: Any,
               actors: tuple[str, ...], fmt: str, output: Path) -> None:
     """Make a briefing for any period, region or actor from the computed sections alone."""
     from sitrep.briefing import Scope, make_adhoc
+    from sitrep.config import load_config
     from sitrep.load import ParseCache
     from sitrep.pipeline import default_cache
     from sitrep.validate import load_corpus
@@ -218,12 +216,13 @@ def brief_cmd(content: Path, out: Path, config_path: Path, start: Any, end: Any,
                                      f"known: {', '.join(sorted(known))}",
                                      param_hint=f"--{kind}")
     scope = Scope(start.date(), end.date(), regions, actors)
-    config = replace(site_config(config_path), content_dir=content, cache_dir=default_cache(out).parent)
+    config = replace(load_config(config_path), content_dir=content, cache_dir=default_cache(out).parent)
     data = make_adhoc(corpus, scope, fmt, config)
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(output)
     click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+    warn_if_missing(config_path)
 
 
 @main.command("synth")
