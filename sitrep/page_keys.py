@@ -18,11 +18,13 @@ import hashlib
 import io
 import pickle
 from collections.abc import Iterable
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from sitrep.config import SiteConfig
 from sitrep.model import Actor, Briefing, Event, Region, Shape, Source
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -61,17 +63,21 @@ def library_versions() -> str:
     return ",".join(found)
 
 
-def build_salt(config: object, templates: Path) -> bytes:
+@cache
+def _code_digest() -> bytes:
+    """Sitrep's own files and the libraries pages depend on: fixed for the life of a process."""
+    return _digest(tree_digest((PACKAGE_DIR,)) + library_versions().encode())
+
+
+def build_salt(config: SiteConfig, templates: Path) -> bytes:
     """Return what every page key of a build shares: templates, package code, libraries and config.
 
-    The config's repr is used without its cache folder, which says where work is kept, not what a
-    page shows."""
-    if dataclasses.is_dataclass(config) and hasattr(config, "cache_dir"):
-        config = dataclasses.replace(config, cache_dir=None)  # type: ignore[type-var]
+    Templates are read at every build (`serve` rebuilds when one is saved). The config's repr is
+    used without its cache folder, which says where work is kept, not what a page shows."""
     h = hashlib.blake2b(digest_size=20)
-    h.update(tree_digest((templates, PACKAGE_DIR)))
-    h.update(library_versions().encode())
-    h.update(repr(config).encode("utf-8", "surrogatepass"))
+    h.update(tree_digest((templates,)))
+    h.update(_code_digest())
+    h.update(repr(dataclasses.replace(config, cache_dir=None)).encode("utf-8", "surrogatepass"))
     return h.digest()
 
 
