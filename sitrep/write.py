@@ -1,10 +1,17 @@
 """Write stage: put a build's files in place atomically, touching only files whose bytes changed.
 
-The new site is assembled in a staging folder beside the output folder: every file of the old
-site is hard-linked into it (cheap, and it keeps unchanged files' inodes and mtimes), changed
-files replace their links, files no build produced any more are left out, and then staging and
-output are swapped in one step. A build that fails or is killed at any moment leaves the old site
-as it was; the next build clears the leftovers.
+The new site is assembled in a staging folder beside the output folder that starts as a copy of
+the old site made of hard links (which keeps unchanged files' inodes and mtimes); changed files
+replace their links, files no build produced any more are left out, and then staging and output
+are swapped in one step. A build that fails or is killed at any moment leaves the old site as it
+was; the next build clears the leftovers.
+
+With a manifest, the site the swap retires is kept beside the output as `.<name>.spare` instead of
+being deleted. It differs from the new site only in the paths that build wrote or removed, which
+the manifest records, so the next build makes its staging folder by renaming the spare and
+re-linking just those paths: staging and clean-up then cost in proportion to what changed, not to
+the size of the site (at 10k events, linking 22k files into 11k folders and deleting the old tree
+took seconds of every rebuild).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import logging
 import os
 import pickle
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -72,6 +80,8 @@ class WriteReport:
     removed: int
     kept: int = 0
     """How many of the unchanged files were kept by their key, without being made again."""
+    from_spare: bool = False
+    """Whether staging was the previous build's spare site, updated by the paths that changed."""
 
     @property
     def total(self) -> int:
@@ -82,9 +92,37 @@ class WriteError(click.ClickException):
     """The output cannot be written: a bad or duplicate path, or another build holds the lock."""
 
 
-_MANIFEST_VERSION = 2
+_MANIFEST_VERSION = 3
 Stamp = tuple[int, int, int, bytes, bytes]
 """(size, mtime_ns, inode, blake2b digest, key or b"") of one file of the site as this writer left it."""
+
+
+FolderStamps = dict[str, tuple[int, int, tuple[str, ...] | None]]
+"""Relative folder path ("." for the root) → (inode, mtime_ns, names): adding, removing or renaming
+a file in a folder changes its mtime, so equal stamps mean no file came or went. A folder changed
+less than a clock tick before it was stamped could change again without a new mtime (kernels
+without fine-grained timestamps keep mtimes in ticks), so for those the names it held are kept."""
+_RACY_NS = 50_000_000
+"""Longer than a kernel's timestamp tick (10 ms at HZ=100)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpareRecord:
+    """The spare site a build left and the site it made, as it left them.
+
+    Trusted only while the two folders keep their inodes and the spare its folder stamps. Every
+    swap gives the output folder a new inode, so a build killed after its swap but before it saved
+    the manifest leaves a record that no longer matches. The stamps catch files added to or removed
+    from the site after its build (or from the spare since): such a spare is not used."""
+
+    site_ino: int
+    spare_ino: int
+    delta: frozenset[str]
+    """Paths whose files differ between the site and the spare: written or removed by that build."""
+    spare_folders: FolderStamps
+    """The spare's folders as they were when it was still the site, just built."""
+    site_folders: FolderStamps
+    """The site's folders right after its swap: the next build's spare_folders."""
 
 
 def _digest(data: bytes) -> bytes:
@@ -102,6 +140,8 @@ class Manifest:
     path: Path | None
     entries: dict[str, Stamp] = field(default_factory=dict)
     fresh: dict[str, Stamp] = field(default_factory=dict)
+    spare: SpareRecord | None = None
+    fresh_spare: SpareRecord | None = None
 
     @classmethod
     def open(cls, path: Path | None) -> Manifest:
@@ -110,11 +150,14 @@ class Manifest:
             return cls(path)
         try:
             with path.open("rb") as fh:
-                version, entries = pickle.load(fh)  # our own cache folder, written only by save()
+                version, entries, *rest = pickle.load(fh)  # our own cache folder, written only by save()
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
                 IndexError, KeyError, MemoryError, RecursionError):
             return cls(path)
-        return cls(path, entries if version == _MANIFEST_VERSION and isinstance(entries, dict) else {})
+        if version != _MANIFEST_VERSION or not isinstance(entries, dict) or len(rest) != 1:
+            return cls(path)
+        spare = rest[0] if isinstance(rest[0], SpareRecord) else None
+        return cls(path, entries, spare=spare)
 
     def _intact(self, rel: str, target: Path) -> Stamp | None:
         """Return the record of `rel` if `target` is still the file it describes."""
@@ -156,7 +199,8 @@ class Manifest:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            pickle.dump((_MANIFEST_VERSION, self.fresh), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((_MANIFEST_VERSION, self.fresh, self.fresh_spare), fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
 
@@ -235,18 +279,125 @@ def _write_locked(files: Iterable[SiteFile], out_dir: Path, manifest: Manifest) 
     _recover(out_dir)
     _refuse_foreign(out_dir)
     staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
-    old = _link_tree(out_dir, staging) if out_dir.is_dir() else set()
+    spare = spare_path(out_dir)
+    old, old_folders, from_spare = _stage(out_dir, staging, spare, manifest)
     try:
         marked = itertools.chain(files, (OutputFile(MARKER, _MARKER_TEXT),))
         written, unchanged, produced, kept = _write_files(marked, staging, old, manifest)
-        removed = _remove_stale(staging, old - produced)
+        stale = old - produced
+        _remove_stale(staging, stale, sweep=not from_spare)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    shutil.rmtree(staging, ignore_errors=True)  # after the swap this holds the old site
+    # After the swap, staging holds the old site: kept as the next build's spare when a manifest
+    # can say how the two differ.
+    if manifest.path is not None and staging.is_dir():
+        os.rename(staging, spare)
+        manifest.fresh_spare = SpareRecord(out_dir.stat().st_ino, spare.stat().st_ino,
+                                           frozenset(written) | stale, old_folders,
+                                           folder_stamps(out_dir, folders_of(produced)))
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
     manifest.save()  # after the swap: a kill before this leaves records that no longer match, so unused
-    return WriteReport(tuple(written), unchanged, removed, kept)
+    return WriteReport(tuple(written), unchanged, len(stale), kept, from_spare)
+
+
+def spare_path(out_dir: Path) -> Path:
+    """Return where the site a build retired is kept for the next build to stage from."""
+    return out_dir.parent / f".{out_dir.name}.spare"
+
+
+def _stage(out_dir: Path, staging: Path, spare: Path,
+           manifest: Manifest) -> tuple[set[str], FolderStamps, bool]:
+    """Make `staging` a copy of the site; return the site's paths, its folders' stamps, and
+    whether the spare was used."""
+    if not out_dir.is_dir():
+        shutil.rmtree(spare, ignore_errors=True)
+        return set(), {}, False
+    if spare.is_dir():
+        if manifest.spare is not None and _stage_from_spare(out_dir, staging, spare, manifest.spare):
+            return set(manifest.entries), manifest.spare.site_folders, True
+        shutil.rmtree(spare, ignore_errors=True)
+    return (*_link_tree(out_dir, staging), False)
+
+
+def _stage_from_spare(out_dir: Path, staging: Path, spare: Path, record: SpareRecord) -> bool:
+    """Turn the spare into staging by re-linking the paths the last build changed; False if it cannot."""
+    try:
+        if ((out_dir.stat().st_ino, spare.stat().st_ino) != (record.site_ino, record.spare_ino)
+                or not folders_unchanged(spare, record.spare_folders)):
+            return False
+        os.rename(spare, staging)  # from here a kill leaves a staging folder, which _recover clears
+    except OSError:
+        return False
+    try:
+        _sync_paths(out_dir, staging, record.delta)
+    except OSError as exc:  # something changed the spare behind our back: fall back to linking all
+        log.info("not staging from the spare site (%s); linking the whole site instead", exc)
+        shutil.rmtree(staging, ignore_errors=True)
+        return False
+    return True
+
+
+def folder_stamps(root: Path, folders: Iterable[str]) -> FolderStamps:
+    """Return the stamps of `folders` (relative to `root`); a missing folder raises OSError."""
+    before = time.time_ns()
+    stamps: FolderStamps = {}
+    for rel in folders:
+        st = os.stat(root / rel)
+        stamps[rel] = (st.st_ino, st.st_mtime_ns, None)
+    for rel, (_ino, mtime, _names) in stamps.items():
+        if mtime >= before - _RACY_NS:
+            names = tuple(sorted(os.listdir(root / rel)))
+            st = os.stat(root / rel)  # after listing: a change in between shows in this mtime
+            stamps[rel] = (st.st_ino, st.st_mtime_ns, names)
+    return stamps
+
+
+def folders_unchanged(root: Path, stamps: FolderStamps) -> bool:
+    """Return whether every folder in `stamps` is still as stamped (False if one is missing)."""
+    try:
+        for rel, (ino, mtime, names) in stamps.items():
+            st = os.stat(root / rel)
+            if (st.st_ino, st.st_mtime_ns) != (ino, mtime) or (
+                    names is not None and tuple(sorted(os.listdir(root / rel))) != names):
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def folders_of(paths: Iterable[str]) -> set[str]:
+    """Return every folder that holds one of `paths`, relative, with "." for the root."""
+    folders = {"."}
+    for path in paths:
+        cut = path.rfind("/")
+        while cut > 0:
+            folder = path[:cut]
+            if folder in folders:
+                break
+            folders.add(folder)
+            cut = folder.rfind("/")
+    return folders
+
+
+def _sync_paths(site: Path, copy: Path, paths: Iterable[str]) -> None:
+    """Make `copy` hold the same files as `site` at `paths`: hard links to the site's, or nothing."""
+    paths = sorted(paths)
+    for rel in paths:  # clear first: a path may be a file in one tree and a folder in the other
+        target = copy / rel
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
+    for rel in paths:
+        source = site / rel
+        if source.is_file() and not source.is_symlink():
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, copy / rel)
+        else:
+            _prune_empty_parents(copy, rel)
 
 
 def _refuse_foreign(out_dir: Path) -> None:
@@ -268,8 +419,8 @@ def _recover(out_dir: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def _link_tree(src: Path, dst: Path) -> set[str]:
-    """Hard-link every file of `src` into `dst`; return their relative paths."""
+def _link_tree(src: Path, dst: Path) -> tuple[set[str], FolderStamps]:
+    """Hard-link every file of `src` into `dst`; return their relative paths and `src`'s folders' stamps."""
     paths: set[str] = set()
     dst.mkdir()
     for root, dirs, names in os.walk(src):
@@ -280,7 +431,7 @@ def _link_tree(src: Path, dst: Path) -> set[str]:
         for name in names:
             os.link(os.path.join(root, name), target / name)
             paths.add(name if rel == "." else f"{rel}/{name}")
-    return paths
+    return paths, folder_stamps(src, folders_of(paths))
 
 
 def _write_files(files: Iterable[SiteFile], staging: Path, old: set[str],
@@ -389,15 +540,32 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _remove_stale(staging: Path, stale: set[str]) -> int:
+def _remove_stale(staging: Path, stale: set[str], *, sweep: bool) -> None:
+    """Remove files no build produces any more, and the folders they leave empty.
+
+    With `sweep`, every empty folder goes (a staging tree linked from an old site copies its empty
+    folders too); otherwise only those above removed files are looked at."""
     for rel in stale:
         target = staging / rel
         if target.is_file() or target.is_symlink():  # it may have become a folder, or lie under a new file
             target.unlink()
-    for root, _dirs, _names in os.walk(staging, topdown=False):
-        if root != str(staging) and not os.listdir(root):
-            os.rmdir(root)
-    return len(stale)
+        if not sweep:
+            _prune_empty_parents(staging, rel)
+    if sweep:
+        for root, _dirs, _names in os.walk(staging, topdown=False):
+            if root != str(staging) and not os.listdir(root):
+                os.rmdir(root)
+
+
+def _prune_empty_parents(root: Path, rel: str) -> None:
+    """Remove the folders above `rel` inside `root` that are empty, deepest first."""
+    for parent in PurePosixPath(rel).parents:
+        if parent == PurePosixPath("."):
+            return
+        try:
+            os.rmdir(root / parent)
+        except OSError:  # not empty (or gone): nothing above it can be empty
+            return
 
 
 _RENAME_EXCHANGE = 2

@@ -47,8 +47,10 @@ def snapshot(root: Path) -> Snapshot:
 
 
 def leftovers(out: Path) -> list[str]:
-    """Staging or moved-aside folders a build left beside `out` (the lock file is meant to stay)."""
-    return sorted(p.name for p in out.parent.glob(f".{out.name}.*") if p.name != f".{out.name}.lock")
+    """Staging or moved-aside folders a build left beside `out` (the lock file and the spare site,
+    which the next build stages from, are meant to stay)."""
+    return sorted(p.name for p in out.parent.glob(f".{out.name}.*")
+                  if p.name not in (f".{out.name}.lock", f".{out.name}.spare"))
 
 
 def cli(content: Path, out: Path) -> list[str]:
@@ -87,6 +89,8 @@ def test_sigkill_at_random_moments_never_damages_the_site(corpora: tuple[Path, P
     started = time.perf_counter()
     assert run_build(v1, out).returncode == 0
     build_seconds = time.perf_counter() - started
+    assert run_build(v1, out).returncode == 0  # now a spare site exists: the killed builds stage from it
+    assert (out.parent / f".{out.name}.spare").is_dir()
     rng = random.Random(SEED)
     points: list[float | str] = sorted(rng.uniform(0.1, 0.95) * build_seconds for _ in range(RANDOM_KILLS))
     outcomes: list[str] = []

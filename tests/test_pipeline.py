@@ -97,17 +97,20 @@ EDITS = {
 @pytest.mark.parametrize("kind", sorted(EDITS))
 def test_pages_kept_by_their_key_are_the_pages_a_fresh_build_makes(minimal_copy: Path, tmp_path: Path,
                                                                    kind: str) -> None:
-    # A rebuild renders only pages whose context changed (page_keys); whatever the edit, the result
-    # must be byte for byte a build from nothing, and most pages must have been kept.
+    # A rebuild renders only pages whose context changed (page_keys) and stages them in the spare
+    # site the build before retired (write); whatever the edit, the result must be byte for byte a
+    # build from nothing, and most pages must have been kept.
     cache = tmp_path / ".sitrep-cache" / "parse-site.pickle"
     out = tmp_path / "site"
     build(minimal_copy, out, load_config(CONFIG), cache_path=cache)
+    assert not build(minimal_copy, out, load_config(CONFIG), cache_path=cache).report.from_spare
     rel, old, new = EDITS[kind]
     path = minimal_copy / rel
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     rebuilt = build(minimal_copy, out, load_config(CONFIG), cache_path=cache).report
+    assert rebuilt.from_spare
     fresh = tmp_path / "fresh"
     build(minimal_copy, fresh, load_config(CONFIG))
     assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in snapshot(fresh).items()}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sitrep.write import (
     MARKER,
@@ -320,3 +323,93 @@ def test_manifest_of_an_older_format_is_ignored(tmp_path: Path) -> None:
     maker = Maker("1")
     report = write_site([PendingFile("a", b"x" * 16, maker)], out, manifest=manifest)
     assert maker.calls == 1 and report.kept == 0 and report.written == ()
+
+
+# --- The spare site: staging from the site the previous build retired ------------------------
+
+SPARE_PATHS = ["a", "b/c", "b/d", "e/f/g", "e/f/h", "e", "i/index.html", "i", "j/k/l/m"]
+"""Paths of small sites; "e" and "e/f/..." (and "i", "i/index.html") swap file for folder."""
+
+
+def _site_versions() -> st.SearchStrategy[list[dict[str, str]]]:
+    def valid(site: dict[str, str]) -> bool:
+        return not any(q.startswith(p + "/") for p in site for q in site)
+
+    site = st.dictionaries(st.sampled_from(SPARE_PATHS), st.sampled_from(["1", "2", "3"])).filter(valid)
+    return st.lists(site, min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(versions=_site_versions())
+def test_builds_staged_from_the_spare_equal_builds_from_scratch(tmp_path_factory: pytest.TempPathFactory,
+                                                                versions: list[dict[str, str]]) -> None:
+    """Whatever sequence of sites is built, each comes out exactly as written (files, no empty
+    folders), unchanged files keep their inodes, and the spare holds the site before it."""
+    root = tmp_path_factory.mktemp("spare")
+    out, manifest = root / "site", root / "cache" / "written.pickle"
+    previous: dict[str, str] | None = None
+    for n, version in enumerate(versions):
+        inodes = {p: (out / p).stat().st_ino for p in version
+                  if previous is not None and previous.get(p) == version[p]}
+        report = write_site(files(version), out, manifest=manifest)
+        assert report.from_spare == (n >= 2)
+        expected = {p: hashlib.sha256(t.encode()).hexdigest() for p, t in version.items()}
+        assert {p: h for p, h in snapshot(out).items() if p != MARKER} == expected
+        assert {p: (out / p).stat().st_ino for p in inodes} == inodes
+        folders = {str(d.relative_to(out)) for d in out.rglob("*") if d.is_dir()}
+        assert all(any(p.startswith(f + "/") for p in version) for f in folders), "an empty folder was left"
+        if previous is not None:
+            spare = snapshot(root / ".site.spare")
+            assert {p: h for p, h in spare.items() if p != MARKER} == {
+                p: hashlib.sha256(t.encode()).hexdigest() for p, t in previous.items()}
+        previous = version
+    assert leftovers(out) == [".site.spare"] if len(versions) > 1 else leftovers(out) == []
+
+
+def _three_builds(out: Path, manifest: Path) -> None:
+    write_site(files(a="1", b__c="1"), out, manifest=manifest)
+    write_site(files(a="2", b__c="1"), out, manifest=manifest)
+    assert write_site(files(a="3", b__c="1"), out, manifest=manifest).from_spare
+
+
+def test_a_file_added_to_the_site_by_hand_is_not_carried_into_later_builds(tmp_path: Path) -> None:
+    """A stray file put into the site goes at the next build and does not come back from the spare."""
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    _three_builds(out, manifest)
+    (out / "b/stray").write_text("by hand")
+    for text in ("4", "5", "6"):
+        report = write_site(files(a=text, b__c="1"), out, manifest=manifest)
+        assert not (out / "b/stray").exists()
+    assert report.from_spare  # the site of the stray file was not used as a spare; later ones are
+
+
+@pytest.mark.parametrize("tamper", ["add", "remove", "replace folder"])
+def test_a_spare_changed_behind_the_writers_back_is_not_used(tmp_path: Path, tamper: str) -> None:
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    _three_builds(out, manifest)
+    spare = tmp_path / ".site.spare"
+    if tamper == "add":
+        (spare / "b/junk").write_text("junk")
+    elif tamper == "remove":
+        (spare / "b/c").unlink()
+    else:
+        shutil.rmtree(spare / "b")
+        (spare / "b").mkdir()
+        (spare / "b/c").write_text("1")
+    report = write_site(files(a="4", b__c="1"), out, manifest=manifest)
+    assert not report.from_spare
+    assert {p for p in snapshot(out)} == {"a", "b/c", MARKER} and (out / "a").read_text() == "4"
+
+
+def test_a_stale_manifest_after_a_kill_is_not_trusted_with_the_spare(tmp_path: Path) -> None:
+    """A build killed after its swap but before saving the manifest leaves the record of the build
+    before: the site's new inode shows it, and the spare is not used."""
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    _three_builds(out, manifest)
+    saved = manifest.read_bytes()
+    write_site(files(a="4", b__c="2"), out, manifest=manifest)
+    manifest.write_bytes(saved)  # as if this build had been killed before manifest.save()
+    report = write_site(files(a="5", b__c="2"), out, manifest=manifest)
+    assert not report.from_spare
+    assert (out / "a").read_text() == "5" and (out / "b/c").read_text() == "2"
+    assert write_site(files(a="6", b__c="2"), out, manifest=manifest).from_spare
