@@ -7,8 +7,11 @@ so an edit re-renders only the pages whose contexts it changes.
 
 A key that changes when nothing did costs a render; one that stays the same when something did
 would publish a stale page. So the salt covers every template and every file of the package, and
-contexts are pickled whole. The one shortcut: model records (events, actors, ...) appear in many
-contexts, so each is pickled once per build and stands in the others by its digest.
+contexts are pickled whole. Two shortcuts: model records (events, actors, ...) appear in many
+contexts, so each is pickled once per build and stands in the others by its digest; and a builder
+may defer a context (render_pages.Deferred, used for event pages, most of a site): its key is then
+taken from the records the context is made from, plus the geography, and the context (summary
+HTML, maps, charts) is made only when the page is rendered.
 """
 
 from __future__ import annotations
@@ -101,6 +104,10 @@ class PageKeys:
         buf = io.BytesIO()
         _Pickler(buf, self).dump(obj)
         return buf.getvalue()
+
+    def records(self, records: Iterable[object]) -> bytes:
+        """Return one digest of many model records (in the order given)."""
+        return _digest(b"".join(self.shared(r) for r in records))
 
     def shared(self, obj: object) -> bytes:
         """Return the digest of a model record, pickling it the first time it is seen in this build."""

@@ -136,6 +136,22 @@ def _page_bytes(env: jinja2.Environment, template: str, context: object) -> byte
     return render_page(env, template, context).encode("utf-8")
 
 
+def geography_key(keys: PageKeys, corpus: Corpus) -> bytes:
+    """Return one digest of the shapes and regions: maps drawn in deferred contexts read them all."""
+    return keys.records((*corpus.shapes.values(), *corpus.regions.values()))
+
+
+def page_key(keys: PageKeys, geography: bytes, template: str, context: object) -> bytes | None:
+    """Return a page's key: of its context, or of a Deferred context's inputs and the geography."""
+    if isinstance(context, render_pages.Deferred):
+        return keys.key(template, (geography, context.inputs))
+    return keys.key(template, context)
+
+
+def _deferred_bytes(env: jinja2.Environment, template: str, make: Callable[[], object]) -> bytes:
+    return _page_bytes(env, template, make())
+
+
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
     """Yield every generated page, the map's JSON and the static assets.
 
@@ -146,15 +162,18 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     keys = PageKeys(build_salt(config, templates))
     maps = MapMaker(corpus.shapes, corpus.regions, lambda r: url_for("region_base_map", r, config=config))
     site = render_pages.Site(corpus, indexes, config, maps)
+    geography = geography_key(keys, corpus)
     for builder in BUILDERS:
         for template, context in builder(site):
-            meta = getattr(context, "meta", None) or context.listing.meta  # type: ignore[attr-defined]
-            path = output_path(meta.url, config)
-            key = keys.key(template, context)
-            if key is None:
-                yield OutputFile(path, _page_bytes(env, template, context))
+            key = page_key(keys, geography, template, context)
+            if isinstance(context, render_pages.Deferred):
+                url = context.url
+                make: Callable[[], bytes] = partial(_deferred_bytes, env, template, context.make)
             else:
-                yield PendingFile(path, key, partial(_page_bytes, env, template, context))
+                url = (getattr(context, "meta", None) or context.listing.meta).url  # type: ignore[attr-defined]
+                make = partial(_page_bytes, env, template, context)
+            path = output_path(url, config)
+            yield OutputFile(path, make()) if key is None else PendingFile(path, key, make)
     for url, data in render_archive.map_data(site):
         yield OutputFile(output_path(url, config), data)
     for region_id, svg in maps.base_files():

@@ -88,13 +88,18 @@ class MapMaker:
                          f'{1.4 if sid == focus else 0.7}" fill-rule="evenodd"/>')
         return _Base(bbox, proj, "".join(parts))
 
-    def _base(self, focus: str, points: Sequence[tuple[float, float]]) -> _Base | None:
+    def prepare(self, focus: str) -> _Base | None:
+        """Draw and cache the base layer of region `focus` (once), so base_files() yields it."""
         cached = self._bases.get(focus)
         if cached is None and focus in self.shapes:
             bbox = map_bbox(self.shapes, [focus], [])
             if bbox is not None:
                 drawn = self._draw_base(focus, bbox)
                 cached = self._bases[focus] = _Base(drawn.bbox, drawn.proj, drawn.svg, focus)
+        return cached
+
+    def _base(self, focus: str, points: Sequence[tuple[float, float]]) -> _Base | None:
+        cached = self.prepare(focus)
         if cached is not None and all(_inside(cached.bbox, lon, lat) for lon, lat in points):
             return cached
         # A point outside the region's frame (allowed, with a validation warning): frame it too.

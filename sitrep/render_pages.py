@@ -6,8 +6,9 @@ Each builder yields (template name, context). Cost per page is bounded: a list p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 
 from markupsafe import Markup
@@ -16,7 +17,7 @@ from sitrep import charts
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes, MonthPoint, Summary, event_actor_roles
 from sitrep.markup import html_to_text, to_html
-from sitrep.model import Actor, Corpus, Event
+from sitrep.model import Actor, Corpus, Event, Region, Source
 from sitrep.render_context import (
     ActorContext,
     Chart,
@@ -36,8 +37,21 @@ from sitrep.render_text import date_text, deaths
 from sitrep.urls import url_for
 from sitrep.vocab import ROLES
 
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A page whose context is made only if the page is rendered.
+
+    `inputs` holds everything `make` reads besides the config and the geography (the corpus's
+    shapes and regions), which the page's key then covers instead of the context (see page_keys)."""
+
+    url: str
+    inputs: object
+    make: Callable[[], object]
+
+
 Rendered = tuple[str, object]
-"""(template name, context)."""
+"""(template name, context or Deferred)."""
 MAP_EVENTS_CAP = 400
 """Most events drawn on a region's static map (its newest): bounds the page's size."""
 
@@ -98,10 +112,47 @@ def monthly(points: Sequence[MonthPoint], subject: str) -> Chart | None:
 
 # ---- event pages --------------------------------------------------------------------------------
 
-def _source_views(site: Site, event: Event) -> tuple[SourceView, ...]:
-    sources = site.corpus.sources
+@dataclass(frozen=True, slots=True)
+class EventInputs:
+    """Every record an event's page is made from. Its context (event_context) is a function of these,
+    the config and the geography alone, so the page's key can be taken from them without making it."""
+
+    event: Event
+    region: Region | None
+    actors: Mapping[str, Actor]
+    """The event's actors and claimants that exist, by id."""
+    sources: Mapping[str, Source]
+    """Its cited sources, the sources they came through and its claims' sources that exist, by id."""
+    successor: Event | None
+    predecessors: tuple[Event, ...]
+    previous: Event | None
+    next: Event | None
+
+
+def event_inputs(site: Site, event: Event) -> EventInputs:
+    corpus, ix = site.corpus, site.indexes
+    actor_ids = [a.actor for a in event.actors] + [c.by for c in event.claims]
+    source_ids = ([s for ref in event.sources for s in (ref.source, ref.via) if s]
+                  + [c.source for c in event.claims if c.source])
+    near = ix.neighbours.get(event.id)
+    successor = ix.successors.get(event.id)
+    return EventInputs(
+        event=event, region=corpus.regions.get(event.region),
+        actors=MappingProxyType({a: corpus.actors[a] for a in dict.fromkeys(actor_ids)
+                                 if a in corpus.actors}),
+        sources=MappingProxyType({s: corpus.sources[s] for s in dict.fromkeys(source_ids)
+                                  if s in corpus.sources}),
+        successor=corpus.events_by_id.get(successor) if successor else None,
+        predecessors=tuple(corpus.events_by_id[i] for i in ix.predecessors.get(event.id, ())),
+        previous=corpus.events_by_id.get(near.previous) if near and near.previous else None,
+        next=corpus.events_by_id.get(near.next) if near and near.next else None,
+    )
+
+
+def _source_views(inputs: EventInputs) -> tuple[SourceView, ...]:
+    sources = inputs.sources
     return tuple(SourceView(i, ref, sources.get(ref.source), sources.get(ref.via) if ref.via else None)
-                 for i, ref in enumerate(event.sources, 1))
+                 for i, ref in enumerate(inputs.event.sources, 1))
 
 
 def short_name(view: SourceView) -> str:
@@ -112,21 +163,21 @@ def short_name(view: SourceView) -> str:
     return min(short, key=len) if short and len(view.source.name) > 14 else view.source.name
 
 
-def _actors_by_role(site: Site, event: Event) -> tuple[tuple[str, tuple[Actor, ...]], ...]:
+def _actors_by_role(inputs: EventInputs) -> tuple[tuple[str, tuple[Actor, ...]], ...]:
     out = []
     for role in ROLES:
         if role == "claimant":
             continue
-        actors = tuple(site.corpus.actors[a] for a in event.actors_with_role(role) if a in site.corpus.actors)
+        actors = tuple(inputs.actors[a] for a in inputs.event.actors_with_role(role) if a in inputs.actors)
         if actors:
             out.append((role, actors))
     return tuple(out)
 
 
-def event_context(site: Site, event: Event) -> EventContext:
-    """Return the context of one event's page."""
-    ix, corpus = site.indexes, site.corpus
-    views = _source_views(site, event)
+def event_context(inputs: EventInputs, config: SiteConfig, maps: MapMaker) -> EventContext:
+    """Return the context of one event's page from its inputs (no other part of the corpus)."""
+    event = inputs.event
+    views = _source_views(inputs)
     backing = {f: tuple(v for v in views if f in v.ref.supports) for v in views for f in v.ref.supports}
     tolls = tuple((v, v.ref.fatalities) for v in views if v.ref.fatalities is not None)
     f = event.fatalities
@@ -134,36 +185,32 @@ def event_context(site: Site, event: Event) -> EventContext:
     range_svg = charts.range_bar(f.low, f.best, f.high, marks) if f else Markup("")
     figures = tuple(FigureView(fig, tuple(v for v in views if v.ref.source == fig.source))
                     for fig in event.figures)
-    claims = tuple(ClaimView(c, corpus.actors.get(c.by), corpus.sources.get(c.source) if c.source else None)
+    claims = tuple(ClaimView(c, inputs.actors.get(c.by), inputs.sources.get(c.source) if c.source else None)
                    for c in event.claims)
-    near = ix.neighbours.get(event.id)
-    region = corpus.regions.get(event.region)
-    crumbs = site.crumbs(("Regions", site.url("regions")),
-                         (site.region_name(event.region), site.url("region", event.region)))
+    region_name = inputs.region.name if inputs.region else event.region
+    crumbs = (("Home", url_for("home", config=config)), ("Regions", url_for("regions", config=config)),
+              (region_name, url_for("region", event.region, config=config)))
     summary_html = to_html(event.summary)
+    toll = f"; fatalities: {deaths(f)}" if f else ""
+    description = (f"{event.event_type}, {date_text(event.date)}, {region_name}{toll}. "
+                   f"{html_to_text(summary_html, 160)}")
     return EventContext(
-        meta=Meta(event.title, site.url(event), _description(event, site, summary_html), crumbs, "regions"),
-        event=event, summary_html=summary_html, region=region, actors=_actors_by_role(site, event),
+        meta=Meta(event.title, url_for(event, config=config), description, crumbs, "regions"),
+        event=event, summary_html=summary_html, region=inputs.region, actors=_actors_by_role(inputs),
         claims=claims, sources=views,
         backing=MappingProxyType(backing), tolls=tolls, range_svg=range_svg, figures=figures,
-        successor=corpus.events_by_id.get(ix.successors[event.id]) if event.id in ix.successors else None,
-        predecessors=tuple(corpus.events_by_id[i] for i in ix.predecessors.get(event.id, ())),
-        previous=corpus.events_by_id.get(near.previous) if near and near.previous else None,
-        next=corpus.events_by_id.get(near.next) if near and near.next else None,
-        map_svg=site.maps.event_map(event),
+        successor=inputs.successor, predecessors=inputs.predecessors, previous=inputs.previous,
+        next=inputs.next, map_svg=maps.event_map(event),
     )
 
 
-def _description(event: Event, site: Site, summary_html: str) -> str:
-    toll = f"; fatalities: {deaths(event.fatalities)}" if event.fatalities else ""
-    return (f"{event.event_type}, {date_text(event.date)}, {site.region_name(event.region)}{toll}. "
-            f"{html_to_text(summary_html, 160)}")
-
-
 def event_pages(site: Site) -> Iterator[Rendered]:
-    """Yield every listed event's page."""
+    """Yield every listed event's page, its context deferred until the page must be rendered."""
     for event in site.indexes.listed:
-        yield "event.html", event_context(site, event)
+        inputs = event_inputs(site, event)
+        site.maps.prepare(event.region)  # the base layer file must exist although the page may be kept
+        yield "event.html", Deferred(url_for(event, config=site.config), inputs,
+                                     partial(event_context, inputs, site.config, site.maps))
 
 
 # ---- region, actor and source pages --------------------------------------------------------------

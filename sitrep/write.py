@@ -24,6 +24,7 @@ import itertools
 import logging
 import os
 import pickle
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -204,11 +205,15 @@ class Manifest:
         os.replace(tmp, self.path)
 
 
+_UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\x7f\\]")
+"""Control characters, and backslashes (a folder separator on Windows)."""
+
+
 def check_path(path: str) -> str:
     """Return `path` if it is a safe relative POSIX path inside the site, else raise WriteError."""
     parts = path.split("/")  # not PurePosixPath: it would hide "a//b" and "./a", which alias "a/b" and "a"
-    bad = (not path or "\\" in path or path.startswith("/") or not parts
-           or any(p in ("..", ".", "") for p in parts) or any(ord(c) < 32 or c == "\x7f" for c in path))
+    bad = (not path or path.startswith("/") or not parts or any(p in ("..", ".", "") for p in parts)
+           or _UNSAFE_CHARACTER.search(path) is not None)
     if not bad:
         # Windows drops a trailing dot or space, so "a." and "a" would be one file there.
         bad = any(len(p.encode()) > MAX_NAME or p.split(".")[0].lower() in _RESERVED or p.endswith((".", " "))

@@ -86,9 +86,10 @@ corpus = check(load(Path(sys.argv[1]))).corpus
 maps = MapMaker(corpus.shapes, corpus.regions, lambda region: "/maps/" + region)
 site = render_pages.Site(corpus, build_indexes(corpus), config, maps)
 keys = PageKeys(b"salt")
+geography = render.geography_key(keys, corpus)
 for builder in render.BUILDERS:
     for template, context in builder(site):
-        key = keys.key(template, context)
+        key = render.page_key(keys, geography, template, context)
         print(key.hex() if key else "none")
 """
 
