@@ -67,7 +67,7 @@ def library_versions() -> str:
 
 
 @cache
-def _code_digest() -> bytes:
+def code_digest() -> bytes:
     """Sitrep's own files and the libraries pages depend on: fixed for the life of a process."""
     return _digest(tree_digest((PACKAGE_DIR,)) + library_versions().encode())
 
@@ -79,7 +79,7 @@ def build_salt(config: SiteConfig, templates: Path) -> bytes:
     used without its cache folder, which says where work is kept, not what a page shows."""
     h = hashlib.blake2b(digest_size=20)
     h.update(tree_digest((templates,)))
-    h.update(_code_digest())
+    h.update(code_digest())
     h.update(repr(dataclasses.replace(config, cache_dir=None)).encode("utf-8", "surrogatepass"))
     return h.digest()
 

@@ -9,6 +9,7 @@ Other stages that render pages in the site's look (search, briefings) use `make_
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
@@ -21,7 +22,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_html, to_text
 from sitrep.model import Corpus, Event
-from sitrep.page_keys import PageKeys, build_salt
+from sitrep.page_keys import PageKeys, build_salt, code_digest
 from sitrep.render_maps import MapMaker
 from sitrep.svgmap import EVENT_TYPE_COLOURS
 from sitrep.urls import output_path, type_slug, url_for
@@ -96,11 +97,13 @@ def _card_memo() -> Callable[..., Markup]:
 
 
 def make_environment(config: SiteConfig, templates: Path | None = None) -> jinja2.Environment:
-    """Return the Jinja environment every site page is rendered with: filters and globals set here."""
+    """Return the Jinja environment every site page is rendered with: filters and globals set here.
+
+    With a cache folder, compiled templates are kept in it (compiling them costs ~0.6 s a build)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates or templates_dir(config))),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        extensions=["jinja2.ext.do"],
+        extensions=["jinja2.ext.do"], bytecode_cache=_bytecode_cache(config.cache_dir),
     )
     env.filters.update(
         date_text=render_text.date_text, day=render_text.day_text, short_day=render_text.short_day,
@@ -117,6 +120,28 @@ def make_environment(config: SiteConfig, templates: Path | None = None) -> jinja
                 "ucdp": render_text.UCDP_LABELS, "field": render_text.FIELD_LABELS},
     )
     return env
+
+
+def _bytecode_cache(cache_dir: Path | None) -> jinja2.BytecodeCache | None:
+    """Return a cache of compiled templates in `cache_dir`/jinja/<code digest>, or None.
+
+    Jinja keys compiled code by template path and source only, not by the environment's options
+    set above: the folder is named by a digest of Sitrep's code and library versions instead, and
+    the folders of other versions are removed."""
+    if cache_dir is None:
+        return None
+    root = cache_dir / "jinja"
+    folder = root / code_digest().hex()
+    try:
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            for other in root.iterdir():
+                if other != folder:
+                    shutil.rmtree(other, ignore_errors=True)
+    except OSError as exc:  # read-only or full disk: compile as without a cache
+        log.warning("not keeping compiled templates in %s: %s", folder, exc)
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def render_page(env: jinja2.Environment, template: str, context: object) -> str:

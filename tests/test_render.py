@@ -290,3 +290,33 @@ def test_404_page(site: Path) -> None:
     root = load(site, "/404.html")
     assert text(root.find(".//h1")) == "Page not found"
     assert root.find(".//meta[@name='robots']").get("content") == "noindex"
+
+
+def test_compiled_templates_are_kept_in_the_cache_folder(tmp_path: Path) -> None:
+    """A second build loads compiled templates instead of compiling them; an edited one is compiled
+    again; the folders of other code versions go."""
+    import dataclasses
+    import shutil
+
+    from sitrep.config import load_config
+    from sitrep.render import make_environment, templates_dir
+    from tests.conftest import CONFIG
+
+    config = dataclasses.replace(load_config(CONFIG), cache_dir=tmp_path / "cache")
+    templates = Path(shutil.copytree(templates_dir(config), tmp_path / "templates"))
+    (tmp_path / "cache/jinja/old-version").mkdir(parents=True)
+    first = make_environment(config, templates).get_template("base.html")
+    [folder] = (tmp_path / "cache/jinja").iterdir()
+    assert folder.name != "old-version" and any(folder.iterdir())
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled although the cache holds the template")
+
+    env = make_environment(config, templates)
+    env.compile = no_compiling  # type: ignore[method-assign]
+    again = env.get_template("base.html")
+    assert again.root_render_func.__code__.co_code == first.root_render_func.__code__.co_code
+    base = templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "{# edited #}\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="compiled although"):
+        env.get_template("base.html")  # the source changed: the cached code is not used
