@@ -285,12 +285,12 @@ def _write_locked(files: Iterable[SiteFile], out_dir: Path, manifest: Manifest) 
     _refuse_foreign(out_dir)
     staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
     spare = spare_path(out_dir)
-    old, old_folders, from_spare = _stage(out_dir, staging, spare, manifest)
+    old = _stage(out_dir, staging, spare, manifest)
     try:
         marked = itertools.chain(files, (OutputFile(MARKER, _MARKER_TEXT),))
-        written, unchanged, produced, kept = _write_files(marked, staging, old, manifest)
-        stale = old - produced
-        _remove_stale(staging, stale, sweep=not from_spare)
+        written, unchanged, produced, kept = _write_files(marked, staging, old.paths, manifest)
+        stale = old.paths - produced
+        _remove_stale(staging, stale, sweep=not old.from_spare)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -300,12 +300,24 @@ def _write_locked(files: Iterable[SiteFile], out_dir: Path, manifest: Manifest) 
     if manifest.path is not None and staging.is_dir():
         os.rename(staging, spare)
         manifest.fresh_spare = SpareRecord(out_dir.stat().st_ino, spare.stat().st_ino,
-                                           frozenset(written) | stale, old_folders,
+                                           frozenset(written) | stale | old.empty_folders, old.folders,
                                            folder_stamps(out_dir, folders_of(produced)))
     else:
         shutil.rmtree(staging, ignore_errors=True)
     manifest.save()  # after the swap: a kill before this leaves records that no longer match, so unused
-    return WriteReport(tuple(written), unchanged, len(stale), kept, from_spare)
+    return WriteReport(tuple(written), unchanged, len(stale), kept, old.from_spare)
+
+
+@dataclass(frozen=True, slots=True)
+class _OldSite:
+    """The site a build starts from, as staged."""
+
+    paths: set[str]
+    folders: FolderStamps
+    """Its folders' stamps (see SpareRecord.spare_folders)."""
+    from_spare: bool
+    empty_folders: frozenset[str] = frozenset()
+    """Folders without files (made by hand): swept from staging, so they differ from the spare."""
 
 
 def spare_path(out_dir: Path) -> Path:
@@ -313,18 +325,16 @@ def spare_path(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.spare"
 
 
-def _stage(out_dir: Path, staging: Path, spare: Path,
-           manifest: Manifest) -> tuple[set[str], FolderStamps, bool]:
-    """Make `staging` a copy of the site; return the site's paths, its folders' stamps, and
-    whether the spare was used."""
+def _stage(out_dir: Path, staging: Path, spare: Path, manifest: Manifest) -> _OldSite:
+    """Make `staging` a copy of the site, from the spare if it can be trusted, else by linking."""
     if not out_dir.is_dir():
         shutil.rmtree(spare, ignore_errors=True)
-        return set(), {}, False
+        return _OldSite(set(), {}, False)
     if spare.is_dir():
         if manifest.spare is not None and _stage_from_spare(out_dir, staging, spare, manifest.spare):
-            return set(manifest.entries), manifest.spare.site_folders, True
+            return _OldSite(set(manifest.entries), manifest.spare.site_folders, True)
         shutil.rmtree(spare, ignore_errors=True)
-    return (*_link_tree(out_dir, staging), False)
+    return _link_tree(out_dir, staging)
 
 
 def _stage_from_spare(out_dir: Path, staging: Path, spare: Path, record: SpareRecord) -> bool:
@@ -424,19 +434,22 @@ def _recover(out_dir: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def _link_tree(src: Path, dst: Path) -> tuple[set[str], FolderStamps]:
-    """Hard-link every file of `src` into `dst`; return their relative paths and `src`'s folders' stamps."""
+def _link_tree(src: Path, dst: Path) -> _OldSite:
+    """Hard-link every file of `src` into `dst`; return what `src` holds."""
     paths: set[str] = set()
+    empty: set[str] = set()
     dst.mkdir()
     for root, dirs, names in os.walk(src):
         rel = os.path.relpath(root, src)
         target = dst if rel == "." else dst / rel
+        if not dirs and not names and rel != ".":
+            empty.add(rel)
         for d in dirs:
             (target / d).mkdir()
         for name in names:
             os.link(os.path.join(root, name), target / name)
             paths.add(name if rel == "." else f"{rel}/{name}")
-    return paths, folder_stamps(src, folders_of(paths))
+    return _OldSite(paths, folder_stamps(src, folders_of(paths | empty)), False, frozenset(empty))
 
 
 def _write_files(files: Iterable[SiteFile], staging: Path, old: set[str],

@@ -413,3 +413,15 @@ def test_a_stale_manifest_after_a_kill_is_not_trusted_with_the_spare(tmp_path: P
     assert not report.from_spare
     assert (out / "a").read_text() == "5" and (out / "b/c").read_text() == "2"
     assert write_site(files(a="6", b__c="2"), out, manifest=manifest).from_spare
+
+
+def test_an_empty_folder_made_in_the_site_by_hand_does_not_come_back_from_the_spare(tmp_path: Path) -> None:
+    """The build after it links the whole site and drops the folder; the one after that stages from
+    the spare, which still holds it, and must drop it too."""
+    out, manifest = tmp_path / "site", tmp_path / "written.pickle"
+    write_site(files(a="1", b__c="1"), out, manifest=manifest)
+    (out / "made/by/hand").mkdir(parents=True)
+    for text in ("2", "3", "4"):
+        report = write_site(files(a=text, b__c="1"), out, manifest=manifest)
+        assert not (out / "made").exists(), text
+    assert report.from_spare
