@@ -96,7 +96,7 @@ class PageKeys:
         """Return the key of a page, or None when its context cannot be pickled (always render it)."""
         try:
             data = self._pickle((template, context))
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             return None
         return _digest(self.salt + data)
 
@@ -129,10 +129,17 @@ class _Pickler(pickle.Pickler):
     """Pickles contexts for their digest only, quicker than the default for frozen slotted
     dataclasses (whose own reduction goes through Python per object). Pickle is deterministic for
     what contexts hold; a set would not be (its order varies between runs), but that only costs a
-    render, never a stale page."""
+    render, never a stale page.
+
+    The memo is off (`fast`): with it, an object met twice is written the second time as a
+    reference, so equal data pickled differently depending on which strings happened to be one
+    object. A build from freshly parsed YAML and one from the parse cache share strings
+    differently, and at 100k events the first rebuild after a cold build rendered most pages
+    again. Contexts hold no cycles (fast mode refuses one: no key, so the page is always rendered)."""
 
     def __init__(self, buf: io.BytesIO, keys: PageKeys) -> None:
         super().__init__(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        self.fast = True
         self.keys = keys
 
     def reducer_override(self, obj: object) -> Any:

@@ -104,3 +104,21 @@ def test_keys_are_the_same_in_another_process_with_another_hash_seed() -> None:
         runs.append(proc.stdout.split())
     assert len(runs[0]) >= 20 and "none" not in runs[0]
     assert runs[0] == runs[1]
+
+
+def test_keys_do_not_depend_on_which_equal_values_are_one_object(corpus) -> None:  # type: ignore[no-untyped-def]
+    # Freshly parsed YAML and the parse cache share strings differently: the keys must not see it.
+    title = "An actor's name, long enough not to be interned"
+    copy = "".join(list(title))
+    assert copy == title and copy is not title
+    keys = PageKeys(b"salt")
+    shared = Meta(title, "/a/", title, ((title, "/"),), "regions")
+    separate = Meta(title, "/a/", copy, ((copy, "/"),), "regions")
+    assert keys.key("p", shared) == keys.key("p", separate)
+    assert keys.key("p", (corpus.events[0], title, title)) == keys.key("p", (corpus.events[0], title, copy))
+
+
+def test_a_context_with_a_cycle_has_no_key() -> None:
+    cycle: list[object] = []
+    cycle.append(cycle)
+    assert PageKeys(b"salt").key("p", (cycle,)) is None
