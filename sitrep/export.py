@@ -30,7 +30,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Corpus, Event
 from sitrep.urls import absolute_url, output_path, url_for
-from sitrep.write import OutputFile
+from sitrep.write import OutputFile, SiteFile
 
 ACLED_COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
@@ -332,7 +332,7 @@ def data_files(fmt: str) -> Callable[[Corpus, Indexes, SiteConfig], Iterator[Out
     return exporter
 
 
-def _feeds(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+def _feeds(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
     from sitrep.feeds import iter_files
 
     return iter_files(corpus, indexes, config)
@@ -344,14 +344,14 @@ def _sitemap(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[O
     return iter_files(corpus, indexes, config)
 
 
-Exporter = Callable[[Corpus, Indexes, SiteConfig], Iterator[OutputFile]]
+Exporter = Callable[[Corpus, Indexes, SiteConfig], Iterator[SiteFile]]
 EXPORTERS: Mapping[str, Exporter] = {
     "csv": data_files("csv"), "json": data_files("json"), "geojson": data_files("geojson"),
     "atom": _feeds, "sitemap": _sitemap,
 }
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
     """Yield every export: data files, Atom feeds, sitemap.xml and robots.txt."""
     for exporter in EXPORTERS.values():
         yield from exporter(corpus, indexes, config)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
+from functools import partial
+from importlib.metadata import version
 
 from feedgen.feed import FeedGenerator
 
@@ -18,8 +21,9 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_text
 from sitrep.model import Corpus, Event
+from sitrep.page_keys import PageKeys, code_digest
 from sitrep.urls import absolute_url, output_path, url_for
-from sitrep.write import OutputFile
+from sitrep.write import OutputFile, PendingFile, SiteFile
 
 FEED_SIZE = 50
 SUMMARY_CHARS = 600
@@ -104,12 +108,26 @@ def _scopes(corpus: Corpus, indexes: Indexes, config: SiteConfig
                url_for(actor, config=config), indexes.by_actor.get(actor.id, ()))
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
-    """Yield /feeds/atom.xml and one feed per region and per actor."""
+def feed_salt(config: SiteConfig) -> bytes:
+    """What every feed's key shares: Sitrep's code, the libraries, feedgen's version and the config."""
+    return code_digest() + f"feedgen {version('feedgen')}".encode() + repr(
+        replace(config, cache_dir=None)).encode("utf-8", "surrogatepass")
+
+
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
+    """Yield /feeds/atom.xml and one feed per region and per actor.
+
+    Each comes as a PendingFile keyed by all it is made from (its title, URLs, chosen events and
+    their regions, which entry summaries name), so a rebuild makes only the feeds an edit reaches."""
     # A feed with no events still needs an `updated`: the corpus' newest change keeps builds stable.
     fallback = max((e.updated for e in indexes.listed), default=_EPOCH)
     summaries: dict[str, str] = {}
+    keys = PageKeys(feed_salt(config))
     for title, feed_url, page_url, events in _scopes(corpus, indexes, config):
-        data = feed_xml(title, absolute_url(feed_url, config), absolute_url(page_url, config), newest(events),
-                        corpus, config, fallback, summaries)
-        yield OutputFile(output_path(feed_url, config), data)
+        chosen = newest(events)
+        regions = tuple(corpus.regions.get(e.region) for e in chosen)
+        key = keys.key("atom", (title, feed_url, page_url, chosen, regions, fallback))
+        make = partial(feed_xml, title, absolute_url(feed_url, config), absolute_url(page_url, config),
+                       chosen, corpus, config, fallback, summaries)
+        path = output_path(feed_url, config)
+        yield OutputFile(path, make()) if key is None else PendingFile(path, key, make)
