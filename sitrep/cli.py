@@ -142,6 +142,9 @@ def serve_cmd(content: Path, out: Path, config_path: Path, host: str, port: int)
     from sitrep.serve import serve
 
     _require_dir(content)
+    if not config_path.is_file():  # serve runs until stopped: say it before, not after
+        click.echo(f"warning: {config_path} not found; serving with the default settings (run from the "
+                   "folder that holds mkdocs.yml, or pass --config PATH)", err=True)
     serve(content, out, config_path, host=host, port=port)
 
 

@@ -112,3 +112,17 @@ def test_build_says_when_its_config_file_is_missing(tmp_path: Path) -> None:
     code, out = run("build", "--content", str(MINIMAL), "--out", str(tmp_path / "site"),
                     "--config", str(ROOT / "mkdocs.yml"))
     assert code == 0 and "not found" not in out
+
+
+def test_serve_says_when_its_config_file_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the warning is under test here: the preview server itself is tested in test_serve.
+    import sitrep.serve
+
+    served: list[Path] = []
+    monkeypatch.setattr(sitrep.serve, "serve", lambda content, out, config, **kw: served.append(config))
+    missing = tmp_path / "mkdocs.yml"
+    result = CliRunner().invoke(main, ["serve", "--content", str(MINIMAL), "--out", str(tmp_path / "site"),
+                                       "--config", str(missing)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {missing} not found; serving with the default settings" in result.output
+    assert served == [missing]
