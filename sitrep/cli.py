@@ -29,14 +29,15 @@ def common_options(fn: F) -> F:
     return fn
 
 
-def warn_if_missing(config_path: Path) -> None:
-    """Say, after a build, that it used default settings because `config_path` is not there.
+def warn_if_missing(config_path: Path, done: str = "built") -> None:
+    """Say that default settings are used because `config_path` is not there (`done`: "built"...).
 
     The default path is relative, as with mkdocs: run from another folder, a build would quietly
-    take the default site name and URL and rewrite every page with them. Said after the build's
-    summary, so a failed build's output stays its list of problems."""
+    take the default site name and URL and rewrite every page with them. build and brief say it
+    after their summary, so a failed build's output stays its list of problems; serve, which runs
+    until stopped, says it first."""
     if not config_path.is_file():
-        click.echo(f"warning: {config_path} not found; built with the default settings (run from the "
+        click.echo(f"warning: {config_path} not found; {done} with the default settings (run from the "
                    "folder that holds mkdocs.yml, or pass --config PATH)", err=True)
 
 
@@ -142,9 +143,7 @@ def serve_cmd(content: Path, out: Path, config_path: Path, host: str, port: int)
     from sitrep.serve import serve
 
     _require_dir(content)
-    if not config_path.is_file():  # serve runs until stopped: say it before, not after
-        click.echo(f"warning: {config_path} not found; serving with the default settings (run from the "
-                   "folder that holds mkdocs.yml, or pass --config PATH)", err=True)
+    warn_if_missing(config_path, "serving")
     serve(content, out, config_path, host=host, port=port)
 
 

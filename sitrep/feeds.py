@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import partial
 from importlib.metadata import version
@@ -21,7 +20,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_text
 from sitrep.model import Corpus, Event
-from sitrep.page_keys import PageKeys, code_digest
+from sitrep.page_keys import PageKeys, salt
 from sitrep.urls import absolute_url, output_path, url_for
 from sitrep.write import OutputFile, PendingFile, SiteFile
 
@@ -110,8 +109,7 @@ def _scopes(corpus: Corpus, indexes: Indexes, config: SiteConfig
 
 def feed_salt(config: SiteConfig) -> bytes:
     """What every feed's key shares: Sitrep's code, the libraries, feedgen's version and the config."""
-    return code_digest() + f"feedgen {version('feedgen')}".encode() + repr(
-        replace(config, cache_dir=None)).encode("utf-8", "surrogatepass")
+    return salt(config, f"feedgen {version('feedgen')}".encode())
 
 
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:

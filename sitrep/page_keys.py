@@ -72,16 +72,23 @@ def code_digest() -> bytes:
     return _digest(tree_digest((PACKAGE_DIR,)) + library_versions().encode())
 
 
-def build_salt(config: SiteConfig, templates: Path) -> bytes:
-    """Return what every page key of a build shares: templates, package code, libraries and config.
-
-    Templates are read at every build (`serve` rebuilds when one is saved). The config's repr is
-    used without its cache folder, which says where work is kept, not what a page shows."""
+def salt(config: SiteConfig, *extra: bytes) -> bytes:
+    """Return what the keys of one kind of output share: package code, libraries, the config and
+    `extra` (what else that kind is made with). The config's repr is used without its cache
+    folder, which says where work is kept, not what a page shows."""
     h = hashlib.blake2b(digest_size=20)
-    h.update(tree_digest((templates,)))
+    for part in extra:
+        h.update(part)
     h.update(code_digest())
     h.update(repr(dataclasses.replace(config, cache_dir=None)).encode("utf-8", "surrogatepass"))
     return h.digest()
+
+
+def build_salt(config: SiteConfig, templates: Path) -> bytes:
+    """Return what every page key of a build shares: the salt, with every template.
+
+    Templates are read at every build (`serve` rebuilds when one is saved)."""
+    return salt(config, tree_digest((templates,)))
 
 
 class PageKeys:

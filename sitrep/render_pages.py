@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from sitrep import charts
 from sitrep.config import SiteConfig
-from sitrep.index import Indexes, MonthPoint, Summary, event_actor_roles
+from sitrep.index import Indexes, MonthPoint, Summary, event_actor_roles, event_source_ids
 from sitrep.markup import html_to_text, to_html
 from sitrep.model import Actor, Corpus, Event, Region, Source
 from sitrep.render_context import (
@@ -131,16 +131,14 @@ class EventInputs:
 
 def event_inputs(site: Site, event: Event) -> EventInputs:
     corpus, ix = site.corpus, site.indexes
-    actor_ids = [a.actor for a in event.actors] + [c.by for c in event.claims]
-    source_ids = ([s for ref in event.sources for s in (ref.source, ref.via) if s]
-                  + [c.source for c in event.claims if c.source])
     near = ix.neighbours.get(event.id)
     successor = ix.successors.get(event.id)
+    # Sorted: the ids come as sets, whose order varies between processes and would vary the key.
     return EventInputs(
         event=event, region=corpus.regions.get(event.region),
-        actors=MappingProxyType({a: corpus.actors[a] for a in dict.fromkeys(actor_ids)
+        actors=MappingProxyType({a: corpus.actors[a] for a in sorted(event_actor_roles(event))
                                  if a in corpus.actors}),
-        sources=MappingProxyType({s: corpus.sources[s] for s in dict.fromkeys(source_ids)
+        sources=MappingProxyType({s: corpus.sources[s] for s in sorted(event_source_ids(event))
                                   if s in corpus.sources}),
         successor=corpus.events_by_id.get(successor) if successor else None,
         predecessors=tuple(corpus.events_by_id[i] for i in ix.predecessors.get(event.id, ())),
