@@ -93,7 +93,9 @@ def model_path(corpus: Any, indexes: Any, config: SiteConfig, say: Say) -> None:
             totals[key] += stats[key]
         totals["service_peak_mb"] = max(totals["service_peak_mb"], stats["service_peak_mb"])
     wall = time.perf_counter() - started
-    say(f"  model → service, {plan.count} shard(s) of ≤ {plan.size:,} dated records: {wall:.1f} s wall "
+    size_text = f"{search.shard_size(config):,}"
+    say(f"  model → service, {plan.count} shard(s) of about {size_text} dated records and the primary "
+        f"bundle: {wall:.1f} s wall "
         f"(add {totals['add_s']:.1f} s, build bundle {totals['write_s']:.1f} s, stabilise "
         f"{wall - totals['add_s'] - totals['write_s']:.1f} s); service CPU {_child_cpu() - cpu0:.1f} s; "
         f"{totals['records'] / totals['add_s']:,.0f} records/s while adding")
@@ -157,7 +159,7 @@ def stock_vs_client(records: Sequence[Record], work: Path, say: Say) -> None:
               help="Records for the stock API comparison (0: skip).")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--shard-size", default=search.SHARD_SIZE, show_default=True,
-              help="Dated records per index shard (as mkdocs.yml extra.sitrep.search_shard_size).")
+              help="Dated records per index shard, about (as mkdocs.yml extra.sitrep.search_shard_size).")
 def main(sizes: Sequence[int], html: bool, html_max: int, stock: int, seed: int, shard_size: int) -> None:
     """Run the benchmark and write bench/results/search-<date>.txt."""
     lines: list[str] = []

@@ -6,14 +6,16 @@ records/s; see that module). Building from the model keeps indexing linear and f
 bench/bench_search.py against running the pagefind CLI over the written pages.
 
 Shards. pagefind 1.5.2 holds about 100 KB per record while it builds an index (10 GB at 100k events),
-so large corpora are split into shards of at most `search_shard_size` records (mkdocs.yml
-`extra.sitrep.search_shard_size`, default SHARD_SIZE), each built by its own service process, one
-after another, so memory stays bounded. Shards follow the date order: shard 0 holds the oldest
-events and briefings, the last shard the newest plus every actor, region and source. Shard 0 is the
-bundle at pagefind/ (with pagefind.js); the others are index-only bundles at pagefind/shard-<n>/,
-which static/search.js merges with Pagefind's mergeIndex. With more than one shard each record
-carries a `shard` filter, so the page can list a date-sorted search shard by shard (Pagefind's own
-merge orders results by score, which for a sorted search is a per-shard rank, not a date).
+and an edit makes it index again every record of the bundle the edited record is in. So a large
+corpus's dated records (events and briefings) are split, in date order, into shards of about
+`search_shard_size` records (mkdocs.yml `extra.sitrep.search_shard_size`, default SHARD_SIZE), each
+an index-only bundle at pagefind/<shard name>/ built by its own service process, one after another,
+so memory stays bounded and a rebuild indexes only the shards whose records changed (ShardPlan.cut
+says how shards stay put when events come and go). The bundle at pagefind/ (with pagefind.js) then
+holds the actors, regions and sources, and static/search.js merges the shards into it with
+Pagefind's mergeIndex. Each dated record carries a `shard` filter, so the page can list a
+date-sorted search shard by shard (Pagefind's own merge orders results by score, which for a sorted
+search is a per-shard rank, not a date).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import hashlib
 import itertools
 import json
 import logging
-import math
 import struct
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,7 +39,7 @@ from sitrep.index import Indexes
 from sitrep.model import Corpus
 from sitrep.pagefind_client import PagefindService, Record
 from sitrep.pagefind_files import is_unstable, stabilise
-from sitrep.search_records import count_records, dated_records, undated_records
+from sitrep.search_records import count_records, dated_records, dated_urls, undated_records
 from sitrep.urls import output_path, url_for
 from sitrep.write import OutputFile
 
@@ -46,8 +47,13 @@ log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
 """Where the index goes inside the site; static/search.js imports BUNDLE_DIR/pagefind.js."""
-SHARD_SIZE = 10_000
-"""Records per shard by default: about 1 GB of memory for pagefind while it builds one."""
+SHARD_SIZE = 4_000
+"""Dated records per shard by default (3,000 to 6,000): Pagefind holds about 100 KB per record while it
+builds a shard and takes ~1.3 ms per record, so an edit re-indexes its shard in ~5 s. More, smaller
+shards would cost the reader, as every search reads every shard: measured in Chromium on a 10k-event
+site, a query took 0.5-0.7 s with the index in 1 or 4 shards and 0.9-1.1 s in 10."""
+AHEAD_MAX = 25_000
+"""Up to this many dated records the index is built beside the other stages (runs_ahead)."""
 FILTERS: tuple[tuple[str, str], ...] = (
     ("kind", "Show"), ("region", "Region"), ("actor", "Actor"), ("type", "Event type"),
     ("sub_type", "Sub-type"), ("assessment", "Assessment"), ("year", "Year"), ("month", "Month"),
@@ -62,37 +68,71 @@ _PRIMARY_ONLY = ("pagefind.js", "pagefind-worker.js", "wasm.")
 
 @dataclass(frozen=True, slots=True)
 class ShardPlan:
-    """How many shards a corpus's index has, and where each one goes under BUNDLE_DIR/."""
+    """Where each record goes: the shards of the dated records, in date order, by name and length.
 
-    count: int
-    size: int
+    With one shard, the whole index is the bundle at BUNDLE_DIR/. With more, that bundle holds the
+    actors, regions and sources (a few hundred records, which change only when an event is added or
+    removed) and each shard of dated records is an index-only bundle at BUNDLE_DIR/<name>/."""
+
+    names: tuple[str, ...]
+    lengths: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.lengths)
 
     @property
     def dirs(self) -> tuple[str, ...]:
-        """Return each shard's folder relative to BUNDLE_DIR/: '' for shard 0, then 'shard-1/', ..."""
-        return ("", *(f"shard-{k}/" for k in range(1, self.count)))
+        """Return each bundle's folder relative to BUNDLE_DIR/: '' for the primary, then the shards'."""
+        return ("",) if self.count <= 1 else ("", *(f"{name}/" for name in self.names))
 
     @classmethod
     def for_corpus(cls, corpus: Corpus, indexes: Indexes, config: SiteConfig) -> ShardPlan:
-        return cls.for_count(count_records(corpus, indexes)[0], shard_size(config))
+        return cls.cut(dated_urls(corpus, indexes), shard_size(config))
 
     @classmethod
-    def for_count(cls, dated: int, size: int) -> ShardPlan:
-        """Return the plan for `dated` dated records, at most `size` to a shard (at least one shard)."""
-        return cls(max(1, math.ceil(dated / size)), size)
+    def cut(cls, urls: Iterable[str], size: int) -> ShardPlan:
+        """Return the plan for dated records with these URLs (in date order), about `size` to a shard.
+
+        Where a shard ends depends on the URLs near its end, not on how many records come before:
+        once a shard has 3/4 of `size` records it ends after the first record whose URL's hash is 0
+        modulo size/4 (or at 3/2 of `size`). So an event added, removed or moved changes only the
+        shard it is in (and, rarely, the next), instead of shifting every later shard's records
+        and making Pagefind index them all again. A shard is named after its first record's URL,
+        which an edit of that record leaves alone."""
+        low, period = max(1, size * 3 // 4), max(1, size // 4)
+        high = max(low, size * 3 // 2)
+        names: list[str] = []
+        lengths: list[int] = []
+        length = 0
+        for url in urls:
+            if length == 0:
+                names.append("shard-" + hashlib.blake2b(url.encode(), digest_size=5).hexdigest())
+            length += 1
+            if length >= high or (length >= low and _mark(url) % period == 0):
+                lengths.append(length)
+                length = 0
+        if length:
+            lengths.append(length)
+        return cls(tuple(names), tuple(lengths))
 
     def split(self, dated: Iterator[Record], undated: Iterable[Record]) -> Iterator[Iterator[Record]]:
-        """Yield each shard's records, lazily; the last shard gets the undated ones too."""
-        for k in range(self.count):
-            part: Iterator[Record] = itertools.islice(dated, self.size)
-            if k == self.count - 1:
-                part = itertools.chain(part, dated, undated)  # `dated` is empty here unless miscounted
-            yield part if self.count == 1 else _in_shard(part, k)
+        """Yield the records of each bundle in `dirs` order, lazily."""
+        if self.count <= 1:
+            yield itertools.chain(dated, undated)
+            return
+        yield iter(undated)
+        for name, length in zip(self.names, self.lengths, strict=True):
+            yield _in_shard(itertools.islice(dated, length), name)
 
 
-def _in_shard(records: Iterable[Record], shard: int) -> Iterator[Record]:
+def _mark(url: str) -> int:
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
+
+
+def _in_shard(records: Iterable[Record], shard: str) -> Iterator[Record]:
     for record in records:
-        yield dataclasses.replace(record, filters={**record.filters, "shard": [str(shard)]})
+        yield dataclasses.replace(record, filters={**record.filters, "shard": [shard]})
 
 
 def shard_size(config: SiteConfig) -> int:
@@ -104,11 +144,11 @@ def shard_size(config: SiteConfig) -> int:
 def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
     """Whether the pipeline may build the index beside the other stages (in a forked process).
 
-    Yes when it fits one shard: Pagefind then works on the other core while pages render, and the
-    bundle held until the writer takes it is small (about 11 MB at 10k events). A larger index is
-    built one shard at a time after the other stages, so Pagefind's memory (about 1 GB per shard)
-    never adds to the renderers'."""
-    return ShardPlan.for_corpus(corpus, indexes, config).count == 1
+    Yes for up to AHEAD_MAX dated records: Pagefind then works on the other core while pages
+    render, one shard at a time, and the build beside it is small. A larger index is built after
+    the other stages, so Pagefind's memory (about 100 KB per record of the shard it is building)
+    never adds to the renderers' at their peak."""
+    return count_records(corpus, indexes)[0] <= AHEAD_MAX
 
 
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
@@ -121,16 +161,17 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
         yield from shard_files(records, config.language, subdir, bundles)
     bundles.prune()
     if bundles.folder is not None:
-        log.info("search: %d of %d shards unchanged, taken from the cache", bundles.hits, plan.count)
+        log.info("search: %d of %d bundles unchanged, taken from the cache", bundles.hits, len(plan.dirs))
 
 
 def shard_files(records: Iterable[Record], language: str, subdir: str,
                 bundles: BlobCache) -> Iterator[OutputFile]:
     """Yield one shard's bundle: from `bundles` when no record of the shard changed, else from Pagefind.
 
-    An edit touches one shard (plus the last, which holds the actors, regions and sources), so a
-    rebuild indexes only those. The key covers every byte Pagefind is given, its version and the code
-    that shapes the bundle, so a hit is exactly the bundle Pagefind would make again."""
+    An edit touches one shard (plus the primary bundle, which holds the actors, regions and sources,
+    when it adds or removes an event), so a rebuild indexes only those. The key covers every byte
+    Pagefind is given, its version and the code that shapes the bundle, so a hit is exactly the
+    bundle Pagefind would make again."""
     if bundles.folder is None:
         yield from index_files(records, language, subdir=subdir)
         return
@@ -240,6 +281,6 @@ def search_page(config: SiteConfig, plan: ShardPlan | None = None) -> OutputFile
     meta = Meta(title="Search", url=url, section="search", noindex=True,
                 description="Search events, actors, regions, sources and briefings.")
     page = SearchPage(bundle_url=url_for("home", config=config) + BUNDLE_DIR + "/",
-                      shards=(plan or ShardPlan(1, SHARD_SIZE)).dirs[1:])
+                      shards=plan.dirs[1:] if plan else ())
     html = make_environment(config).get_template("search.html").render(page=page, meta=meta)
     return OutputFile(output_path(url, config), html.encode("utf-8"))

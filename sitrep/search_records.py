@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from sitrep.config import SiteConfig
-from sitrep.index import Indexes, event_actor_roles
+from sitrep.index import Indexes
 from sitrep.model import Actor, Briefing, Corpus, Event, Region, Source
 from sitrep.pagefind_client import Record
 from sitrep.render_text import date_text, deaths, period_text
@@ -35,18 +35,34 @@ from sitrep.urls import url_for
 
 _CITATION = re.compile(r"\[\[([^\]\s]+)\]\]")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKUP = re.compile(r"[*_`#>|~]+|<[^>]*>")
-_SPACES = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]*>")
+_MARKUP_CHARS = str.maketrans(dict.fromkeys("*_`#>|~", " "))
 
 
 def dated_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
     """Yield the records with a date, oldest first: public events and published briefings, lazily."""
     lang = config.language
-    events = (event_record(e, corpus, lang) for e in indexes.listed)  # listed: by (start date, id)
+    for item in _dated(corpus, indexes):
+        if isinstance(item, Event):
+            yield event_record(item, corpus, lang)
+        else:
+            yield briefing_record(item, corpus, lang)
+
+
+def dated_urls(corpus: Corpus, indexes: Indexes) -> Iterator[str]:
+    """Yield the URLs of dated_records, in the same order, without making the records."""
+    return (url_for(item) for item in _dated(corpus, indexes))
+
+
+def _dated(corpus: Corpus, indexes: Indexes) -> Iterator[Event | Briefing]:
     briefings = sorted((b for b in corpus.briefings.values() if b.status == "published"),
                        key=lambda b: (b.period_from, b.id))
-    yield from heapq.merge(events, (briefing_record(b, corpus, lang) for b in briefings),
-                           key=lambda r: r.sort["date"])
+    # indexes.listed is by (start date, id); a record's sort date is the ISO start date.
+    return heapq.merge(indexes.listed, briefings, key=_sort_date)
+
+
+def _sort_date(item: Event | Briefing) -> str:
+    return (item.date.start if isinstance(item, Event) else item.period_from).isoformat()
 
 
 def undated_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
@@ -75,7 +91,8 @@ def count_records(corpus: Corpus, indexes: Indexes) -> tuple[int, int]:
 def event_record(event: Event, corpus: Corpus, language: str = "en") -> Record:
     """Return the search record of one event."""
     region = corpus.regions.get(event.region)
-    actors = [corpus.actors[a] for a in sorted(event_actor_roles(event)) if a in corpus.actors]
+    ids = {ref.actor for ref in event.actors}.union(claim.by for claim in event.claims)
+    actors = [corpus.actors[a] for a in sorted(ids) if a in corpus.actors]
     sources = [corpus.sources[s.source] for s in event.sources if s.source in corpus.sources]
     loc = event.location
     # The title is a meta field, which Pagefind searches and weighs on its own; repeating it here
@@ -174,9 +191,12 @@ def plain(markdown: str | None) -> str:
     """
     if not markdown:
         return ""
-    text = _CITATION.sub(r"\1", markdown)
-    text = _LINK.sub(r"\1", text)
-    return _SPACES.sub(" ", _MARKUP.sub(" ", text)).strip()
+    text = markdown
+    if "[" in text:  # most summaries have no link or citation: skip those scans
+        text = _LINK.sub(r"\1", _CITATION.sub(r"\1", text))
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return " ".join(text.translate(_MARKUP_CHARS).split())
 
 
 def _join(words: Iterable[str | None]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -157,11 +158,21 @@ def test_a_template_or_config_change_renders_every_page_again(minimal_copy: Path
     assert build(minimal_copy, out, load_config(mkdocs), cache_path=cache).report.kept == 0
 
 
-def test_search_runs_ahead_in_its_own_process_when_the_index_is_one_shard(minimal_copy: Path,
-                                                                          tmp_path: Path) -> None:
-    result = build(minimal_copy, tmp_path / "site", load_config(CONFIG))
-    assert "search_wait" in result.timings and result.timings["search"] > 0
+@pytest.mark.parametrize("ahead_max", [4, 3])
+def test_search_runs_ahead_in_its_own_process_up_to_ahead_max_records(
+        minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_max: int) -> None:
+    # The minimal corpus has 4 dated records, here in 4 shards; above AHEAD_MAX the index is built
+    # after the other stages, so Pagefind's memory never adds to theirs.
+    from sitrep import search
+
+    monkeypatch.setattr(search, "AHEAD_MAX", ahead_max)
+    config = load_config(CONFIG)
+    config = replace(config, extra={**config.extra, "sitrep": {**config.extra.get("sitrep", {}),
+                                                               "search_shard_size": 2}})
+    result = build(minimal_copy, tmp_path / "site", config)
+    assert ("search_wait" in result.timings) == (ahead_max == 4) and result.timings["search"] > 0
     assert (tmp_path / "site" / "pagefind" / "pagefind-entry.json").is_file()
+    assert len(list((tmp_path / "site" / "pagefind").glob("shard-*/pagefind-entry.json"))) == 4
 
 
 @pytest.mark.parametrize("failure", ["raises", "dies"])

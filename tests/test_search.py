@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import itertools
 import json
+import random
 import tempfile
 from pathlib import Path
 
@@ -134,21 +136,32 @@ def _fragments(files: dict[str, bytes], prefix: str) -> list[dict]:
 def test_a_large_index_comes_in_date_ordered_shards(minimal: tuple[Corpus, Indexes],
                                                     records: dict[str, Record]) -> None:
     corpus, indexes = minimal
-    files = {f.path: f.data for f in search.iter_files(corpus, indexes, _sharded(2))}
-    # 3 events and 1 briefing, 2 per shard; actors, regions and sources go with the newest.
-    first, second = _fragments(files, "pagefind/"), _fragments(files, "pagefind/shard-1/")
-    assert len(first) + len(second) == len(records)
-    assert {f["filters"]["shard"][0] for f in first} == {"0"}
-    assert {f["filters"]["shard"][0] for f in second} == {"1"}
-    assert max(f["url"] for f in first if "/briefings/" in f["url"] or "/events/" in f["url"]) \
-        < min(f["url"] for f in second if "/events/" in f["url"])  # event ids start with their date
-    assert {f["meta"]["kind"] for f in second} == {"Event", "Actor", "Region", "Source"}
-    # A merged shard is data only: the primary bundle's scripts and WebAssembly read it.
-    shard = {p for p in files if p.startswith("pagefind/shard-1/")}
-    assert "pagefind/shard-1/pagefind-entry.json" in shard
-    assert not [p for p in shard if p.endswith(".js") or "/wasm." in p]
+    config = _sharded(2)
+    files = {f.path: f.data for f in search.iter_files(corpus, indexes, config)}
+    # 3 events and 1 briefing; with shards of about 2 records every record here ends one.
+    plan = search.ShardPlan.for_corpus(corpus, indexes, config)
+    assert plan.count == 4 and sum(plan.lengths) == 4
     page = _page(files["search/index.html"])
-    assert page.find(".//h:div[@id='search']", NS).get("data-shards") == "shard-1/"
+    listed = page.find(".//h:div[@id='search']", NS).get("data-shards").split()
+    assert listed == list(plan.dirs[1:]) and all(d.startswith("shard-") for d in listed)
+    # The primary bundle holds the actors, regions and sources, with no shard filter.
+    primary = _fragments(files, "pagefind/")
+    assert {f["meta"]["kind"] for f in primary} == {"Actor", "Region", "Source"}
+    assert all("shard" not in f["filters"] for f in primary)
+    # The shards, in the order the page lists them, hold the dated records in date order, each
+    # record filtered by its shard's folder name.
+    dated: list[dict] = []
+    for folder in listed:
+        part = _fragments(files, f"pagefind/{folder}")
+        assert {f["filters"]["shard"][0] for f in part} == {folder.rstrip("/")}
+        dated += part
+    assert len(primary) + len(dated) == len(records)
+    dates = [records[f["url"]].sort["date"] for f in dated]
+    assert dates == sorted(dates)
+    # A merged shard is data only: the primary bundle's scripts and WebAssembly read it.
+    shard = {p for p in files if p.startswith(f"pagefind/{listed[0]}")}
+    assert f"pagefind/{listed[0]}pagefind-entry.json" in shard
+    assert not [p for p in shard if p.endswith(".js") or "/wasm." in p]
 
 
 def test_one_shard_has_no_shard_filter(built: dict[str, bytes]) -> None:
@@ -157,18 +170,52 @@ def test_one_shard_has_no_shard_filter(built: dict[str, bytes]) -> None:
     assert not [p for p in built if "/shard-" in p]
 
 
-@pytest.mark.parametrize(("dated", "size", "count"), [(0, 10, 1), (4, 10, 1), (10, 10, 1), (11, 10, 2),
-                                                        (25, 10, 3)])
-def test_shards_split_the_records_in_order(dated: int, size: int, count: int) -> None:
-    plan = search.ShardPlan.for_count(dated, size)
-    assert plan.count == count
-    assert plan.dirs == ("", *(f"shard-{k}/" for k in range(1, count)))
-    records = (Record(f"/e/{i}/", "x", sort={"date": f"2019-01-{i % 28 + 1:02d}"}) for i in range(dated))
+def _urls(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return [f"/events/{i:05d}-{rng.randrange(10**9)}/" for i in range(n)]
+
+
+def _shards(plan: search.ShardPlan, urls: list[str]) -> list[tuple[str, ...]]:
+    ends = list(itertools.accumulate(plan.lengths))
+    return [tuple(urls[a:b]) for a, b in zip([0, *ends], ends, strict=False)]
+
+
+@pytest.mark.parametrize(("dated", "size"), [(0, 10), (1, 10), (7, 10), (40, 10), (4000, 100)])
+def test_shards_split_the_records_in_order(dated: int, size: int) -> None:
+    urls = _urls(dated)
+    plan = search.ShardPlan.cut(urls, size)
+    assert sum(plan.lengths) == dated and len(plan.names) == plan.count == len(set(plan.names))
+    assert all(size * 3 // 4 <= n <= size * 3 // 2 for n in plan.lengths[:-1])
+    assert all(n <= size * 3 // 2 for n in plan.lengths)
+    records = (Record(u, "x", sort={"date": "2019-01-01"}) for u in urls)
     parts = [list(p) for p in plan.split(records, [Record("/a/", "y")])]
-    assert [r.url for p in parts for r in p] == [f"/e/{i}/" for i in range(dated)] + ["/a/"]
-    assert all(len(p) <= size for p in parts[:-1])
-    if count > 1:
-        assert all(r.filters["shard"] == [str(k)] for k, p in enumerate(parts) for r in p)
+    assert len(parts) == len(plan.dirs)
+    if plan.count <= 1:
+        assert [r.url for r in parts[0]] == [*urls, "/a/"] and plan.dirs == ("",)
+        assert all("shard" not in r.filters for r in parts[0])
+        return
+    assert [r.url for r in parts[0]] == ["/a/"]  # the primary bundle: the undated records
+    assert [r.url for p in parts[1:] for r in p] == urls
+    for folder, part in zip(plan.dirs[1:], parts[1:], strict=True):
+        assert {tuple(r.filters["shard"]) for r in part} == {(folder.rstrip("/"),)}
+
+
+def test_adding_or_removing_an_event_moves_few_shards() -> None:
+    # Shard boundaries follow the URLs, not record counts, so an event added or removed anywhere
+    # changes the shard it falls in and seldom its neighbours; a split every `size` records would
+    # change every shard after it. Each changed shard is indexed again on the next build.
+    urls, size = _urls(4000), 100
+    before = set(_shards(search.ShardPlan.cut(urls, size), urls))
+    changed = []
+    for at in range(0, len(urls), 7):
+        for after in ([*urls[:at], f"/events/new-{at}/", *urls[at:]], urls[:at] + urls[at + 1:]):
+            changed.append(len(set(_shards(search.ShardPlan.cut(after, size), after)) - before))
+    assert len(before) > 30
+    assert min(changed) == 1 and max(changed) <= 5
+    assert changed.count(1) >= 0.85 * len(changed)
+    # Editing a record keeps its URL, so no boundary moves; a shard's name is its first URL's.
+    again = search.ShardPlan.cut(list(urls), size)
+    assert again == search.ShardPlan.cut(urls, size)
 
 
 def test_unchanged_shards_come_from_the_cache_byte_for_byte(minimal: tuple[Corpus, Indexes],
@@ -179,20 +226,25 @@ def test_unchanged_shards_come_from_the_cache_byte_for_byte(minimal: tuple[Corpu
     fresh = {f.path: f.data for f in search.iter_files(corpus, indexes, _sharded(2))}
     first = {f.path: f.data for f in search.iter_files(corpus, indexes, config)}
     bundles = sorted((tmp_path / "search").glob("*.bundle"))
-    assert first == fresh and len(bundles) == 2
+    assert first == fresh and len(bundles) == 5  # the primary and 4 shards
 
-    oldest = corpus.events_by_id[HOMS]  # in shard 0, with the other April 11 event
+    oldest = corpus.events_by_id[HOMS]
     edited = dataclasses.replace(oldest, title=oldest.title + " (corrected)")
     corpus2 = dataclasses.replace(corpus, events=tuple(edited if e.id == HOMS else e for e in corpus.events),
                                   events_by_id={**corpus.events_by_id, HOMS: edited})
     indexes2 = build_indexes(corpus2)
     second = {f.path: f.data for f in search.iter_files(corpus2, indexes2, config)}
     assert second == {f.path: f.data for f in search.iter_files(corpus2, indexes2, _sharded(2))}
-    assert any("(corrected)" in f["meta"]["title"] for f in _fragments(second, "pagefind/"))
     after = sorted((tmp_path / "search").glob("*.bundle"))
-    assert len(set(after) - set(bundles)) == 1  # shard 0 indexed again; shard 1 reused
-    assert {p: d for p, d in second.items() if p.startswith("pagefind/shard-1/")} == \
-        {p: d for p, d in first.items() if p.startswith("pagefind/shard-1/")}
+    # Indexed again: the event's shard and the briefing's, which cites the event by its title.
+    shards = [p for p in second if p.startswith("pagefind/shard-")]
+    changed = {p.split("/")[1] for p in shards if second[p] != first.get(p)}
+    mention = {p.split("/")[1] for p in shards
+               if "/fragment/" in p and b"(corrected)" in gzip.decompress(second[p])}
+    assert changed == mention and len(changed) == 2
+    assert len(set(after) - set(bundles)) == 2
+    assert {p: d for p, d in second.items() if p.split("/")[1] not in changed and p != "search/index.html"} \
+        == {p: d for p, d in first.items() if p.split("/")[1] not in changed and p != "search/index.html"}
 
 
 def test_shard_keys_cover_every_record_field() -> None:

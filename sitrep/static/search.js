@@ -155,7 +155,8 @@ function shardedView(state, sort) {
   // consecutive date ranges, so ask them one at a time, in date order, through the `shard` filter.
   // A shard's search is also far cheaper than a merged one over every result, so the first page
   // shows as soon as the first shards answer; the total follows when all have.
-  const order = [0, ...shards.map((_, i) => i + 1)].map(String);
+  // The primary bundle holds no dated record then; a shard's filter value is its folder's name.
+  const order = shards.map((folder) => folder.replace(/\/$/, ""));
   if (sort.date === "desc") order.reverse();
   let fetched = [];
   let served = 0;
