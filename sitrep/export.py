@@ -18,14 +18,18 @@ region's centroid, so every export lists the same events and no map shows a fals
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import partial
 from typing import Any
 
-from sitrep import vocab
+from sitrep import page_keys, vocab
+from sitrep.blob_cache import BlobCache
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Corpus, Event
@@ -326,10 +330,50 @@ def data_files(fmt: str) -> Callable[[Corpus, Indexes, SiteConfig], Iterator[Out
         # Each event is in the site's file, its region's and each of its actors': serialise it once.
         # The cache lives for one format only (~1 KB an event), then is dropped.
         cache: dict[str, str] = {}
+        months = BlobCache(config.cache_dir / "export" if config.cache_dir else None, f".{fmt}.json")
+        if months.folder is not None:
+            _fill_by_month(fmt, indexes.listed, corpus, config, cache, months)
         for scope, ident, events in _scopes(corpus, indexes):
             yield OutputFile(data_path(fmt, config, scope, ident),
                              render_events(fmt, events, corpus, config, cache))
+        months.prune()
     return exporter
+
+
+def _fill_by_month(fmt: str, events: Sequence[Event], corpus: Corpus, config: SiteConfig,
+                   cache: dict[str, str], months: BlobCache) -> None:
+    """Put every event's fragment in `cache`, taking each month's from `months` when none of its
+    events changed since a build made them: an edit then serialises one month's events again,
+    not every event of the site. A month is keyed by its events' file digests (an event made
+    other than from its file has none, and its month is serialised as usual), the names the
+    fragments show, the config and Sitrep's code."""
+    names, form = _Names(corpus), FORMATS[fmt]
+    salt = page_keys.salt(config, f"export {fmt}\0".encode(), _names_digest(corpus))
+    for _, group in itertools.groupby(events, key=lambda e: (e.date.start.year, e.date.start.month)):
+        month = list(group)
+        digests = [corpus.file_digest(e) for e in month]
+        if None in digests:
+            continue
+        key = hashlib.blake2b(salt + b"".join(digests), digest_size=20).hexdigest()  # type: ignore[arg-type]
+        data = months.get_or_make(key, partial(_month_fragments, form, month, names, config))
+        try:
+            fragments = json.loads(data)
+        except ValueError:
+            continue  # a damaged entry: render_events serialises these events again
+        if isinstance(fragments, list) and len(fragments) == len(month):
+            cache.update(zip((e.id for e in month), fragments, strict=True))
+
+
+def _month_fragments(form: Format, month: Sequence[Event], names: _Names, config: SiteConfig) -> bytes:
+    return json.dumps([form.fragment(e, names, config) for e in month]).encode()
+
+
+def _names_digest(corpus: Corpus) -> bytes:
+    """Return a digest of what _Names looks up: actor names and kinds, source and region names."""
+    names = ([(a.id, a.name, a.kind) for a in corpus.actors.values()],
+             [(x.id, x.name) for x in corpus.sources.values()],
+             [(r.id, r.name) for r in corpus.regions.values()])
+    return hashlib.blake2b(json.dumps(names, sort_keys=True).encode(), digest_size=20).digest()
 
 
 def _feeds(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:

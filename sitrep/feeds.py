@@ -120,7 +120,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     # A feed with no events still needs an `updated`: the corpus' newest change keeps builds stable.
     fallback = max((e.updated for e in indexes.listed), default=_EPOCH)
     summaries: dict[str, str] = {}
-    keys = PageKeys(feed_salt(config))
+    keys = PageKeys(feed_salt(config), corpus.file_digest)
     for title, feed_url, page_url, events in _scopes(corpus, indexes, config):
         chosen = newest(events)
         regions = tuple(corpus.regions.get(e.region) for e in chosen)

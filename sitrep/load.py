@@ -59,6 +59,8 @@ class RawDocument:
     body_line: int = 0
     problems: tuple[Problem, ...] = ()
     """Problems found while loading (unreadable, empty, invalid YAML); `data` is None then."""
+    digest: str = ""
+    """The file's kind and a hash of its bytes (the parse cache's key); empty when it was not read."""
 
 
 class _CacheUnpickler(pickle.Unpickler):
@@ -168,7 +170,7 @@ def _load_file(path: Path, kind: str, cache: ParseCache) -> RawDocument:
             return RawDocument(where, kind, stem, None, problems=(exc.problem(where),))
         cache.put(key, hit)
     data, body, body_line = hit
-    return RawDocument(where, kind, stem, data, body, body_line)
+    return RawDocument(where, kind, stem, data, body, body_line, digest=key)
 
 
 class _LoadError(Exception):

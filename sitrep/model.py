@@ -242,6 +242,17 @@ class Corpus:
     briefings: Mapping[str, Briefing]
     events_by_id: Mapping[str, Event]
     shapes: Mapping[str, Shape] = field(default_factory=lambda: MappingProxyType({}))
+    file_digests: Mapping[str, tuple[Event, bytes]] = field(default_factory=lambda: MappingProxyType({}),
+                                                            compare=False, repr=False)
+    """Event id → (the Event validate read, a digest of its file's path and bytes). An Event is made
+    from its file alone (other files decide only whether it is valid), so with Sitrep's code the
+    digest fixes it: page keys and export caches use it instead of pickling the event."""
+
+    def file_digest(self, event: Event) -> bytes | None:
+        """Return the digest of the file `event` was read from; None for an event made any other way
+        (dataclasses.replace, tests, importers), which must be pickled to be known."""
+        entry = self.file_digests.get(event.id)
+        return entry[1] if entry is not None and entry[0] is event else None
 
     @property
     def public_events(self) -> tuple[Event, ...]:

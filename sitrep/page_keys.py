@@ -8,7 +8,8 @@ so an edit re-renders only the pages whose contexts it changes.
 A key that changes when nothing did costs a render; one that stays the same when something did
 would publish a stale page. So the salt covers every template and every file of the package, and
 contexts are pickled whole. Two shortcuts: model records (events, actors, ...) appear in many
-contexts, so each is pickled once per build and stands in the others by its digest; and a builder
+contexts, so each is pickled once per build and stands in the others by its digest (an event read
+from a file needs no pickle: its digest is the file's, Corpus.file_digest); and a builder
 may defer a context (render_pages.Deferred, used for event pages, most of a site): its key is then
 taken from the records the context is made from, plus the geography, and the context (summary
 HTML, maps, charts) is made only when the page is rendered.
@@ -20,7 +21,7 @@ import dataclasses
 import hashlib
 import io
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -94,8 +95,10 @@ def build_salt(config: SiteConfig, templates: Path) -> bytes:
 class PageKeys:
     """Keys of one build's pages. Shared records are remembered by identity, so use one per build."""
 
-    def __init__(self, salt: bytes) -> None:
+    def __init__(self, salt: bytes, known: Callable[[Event], bytes | None] | None = None) -> None:
         self.salt = salt
+        self.known = known
+        """Digests of events known without pickling them (Corpus.file_digest), when given."""
         self._shared: dict[int, tuple[bytes, object]] = {}  # id → (digest, the record, kept alive)
         self._fields: dict[type, tuple[str, ...]] = {}
 
@@ -120,7 +123,9 @@ class PageKeys:
         """Return the digest of a model record, pickling it the first time it is seen in this build."""
         entry = self._shared.get(id(obj))
         if entry is None:
-            entry = self._shared[id(obj)] = (_digest(self._pickle(self.state(obj))), obj)
+            known = self.known(obj) if self.known is not None and type(obj) is Event else None
+            data = b"file\0" + known if known is not None else self._pickle(self.state(obj))
+            entry = self._shared[id(obj)] = (_digest(data), obj)
         return entry[0]
 
     def state(self, obj: object) -> tuple[Any, ...]:

@@ -184,7 +184,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     whose key differs from the previous build's, which on a rebuild after one edit is a few dozen."""
     templates = templates_dir(config)
     env = make_environment(config, templates)
-    keys = PageKeys(build_salt(config, templates))
+    keys = PageKeys(build_salt(config, templates), corpus.file_digest)
     maps = MapMaker(corpus.shapes, corpus.regions, lambda r: url_for("region_base_map", r, config=config))
     site = render_pages.Site(corpus, indexes, config, maps)
     geography = geography_key(keys, corpus)

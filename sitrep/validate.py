@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ def check(docs: Sequence[RawDocument]) -> Checked:
     for doc in by_kind.get("pages", []):
         _check_page(Reader(doc, problems), doc, content_pages_root(doc))
     ordered = tuple(sorted(events.values(), key=lambda e: (e.date.start, e.id)))
+    event_docs: dict[str, RawDocument] = {}
+    for doc in by_kind.get("events", []):
+        event_docs.setdefault(doc.id, doc)  # _read_all kept the first file of an id
     corpus = Corpus(
         events=ordered,
         actors=MappingProxyType(actors),
@@ -85,6 +89,7 @@ def check(docs: Sequence[RawDocument]) -> Checked:
         briefings=MappingProxyType(briefings),
         events_by_id=MappingProxyType({e.id: e for e in ordered}),
         shapes=MappingProxyType(shapes),
+        file_digests=MappingProxyType({e.id: (e, _file_digest(event_docs[e.id])) for e in ordered}),
     )
     # Narrative checks compare quoted totals with events; with broken events they would only echo
     # those errors as "unknown event", so they wait until every event file is valid.
@@ -93,6 +98,11 @@ def check(docs: Sequence[RawDocument]) -> Checked:
             problems.extend(check_briefing(briefing, corpus))
     has_errors = any(p.severity == "error" for p in problems)
     return Checked(None if has_errors else corpus, tuple(sorted(problems, key=lambda p: p.sort_key)))
+
+
+def _file_digest(doc: RawDocument) -> bytes:
+    return hashlib.blake2b(f"{doc.path}\0{doc.digest}".encode("utf-8", "surrogatepass"),
+                           digest_size=20).digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,3 +154,41 @@ def test_every_output_path_is_safe_and_unique() -> None:
     assert len(paths) == len(set(paths))
     assert all(check_path(p) == p for p in paths)
     assert {"data/events.csv", "feeds/atom.xml", "sitemap.xml", "robots.txt"} <= set(paths)
+
+
+def _exports(content: Path, config: SiteConfig) -> dict[str, bytes]:
+    corpus = load_corpus(content)
+    return {f.path: f.data for f in export.iter_files(corpus, build_indexes(corpus), config)
+            if f.path.startswith("data/")}
+
+
+def test_months_kept_in_the_cache_give_the_files_a_fresh_build_makes(tmp_path: Path) -> None:
+    # Each month's fragments are kept by the digests of its events' files, the names they show and
+    # the config: after an edit only that month is serialised again, and every file is what a
+    # build without the cache makes.
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    cached = replace(CONFIG, cache_dir=tmp_path / "cache")
+    folder = tmp_path / "cache" / "export"
+    assert _exports(content, cached) == _exports(content, CONFIG)
+    first = set(folder.iterdir())
+    assert len(first) == 3 * len({(e.date.start.year, e.date.start.month)
+                                  for e in build_indexes(load_corpus(content)).listed})
+    assert _exports(content, cached) == _exports(content, CONFIG) and set(folder.iterdir()) == first
+
+    path = content / "events" / "2019" / "2019-04-12-aleppo-overnight-shelling.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "title: Overnight government bombardment west of Aleppo", "title: Corrected title"), encoding="utf-8")
+    edited = _exports(content, cached)
+    assert edited == _exports(content, CONFIG) and b"Corrected title" in edited["data/events.json"]
+    assert len(set(folder.iterdir()) - first) == 3  # its month, once per format
+
+    actor = next((content / "actors").glob("*.yaml"))  # a name the fragments show
+    actor.write_text(actor.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1),
+                     encoding="utf-8")
+    renamed = _exports(content, cached)
+    assert renamed == _exports(content, CONFIG) and renamed != edited
+
+    for entry in folder.iterdir():  # damaged entries are made again, never published
+        entry.write_bytes(b"[\"not a fragment\"")
+    assert _exports(content, cached) == renamed

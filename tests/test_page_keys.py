@@ -122,3 +122,15 @@ def test_a_context_with_a_cycle_has_no_key() -> None:
     cycle: list[object] = []
     cycle.append(cycle)
     assert PageKeys(b"salt").key("p", (cycle,)) is None
+
+
+def test_an_event_read_from_its_file_is_keyed_by_the_file(corpus) -> None:  # type: ignore[no-untyped-def]
+    event = corpus.events[0]
+    keys = PageKeys(b"salt", corpus.file_digest)
+    # Pickling the event is skipped: its file's digest stands in for it (and it differs from the pickle's).
+    assert keys.key("p", event) != PageKeys(b"salt").key("p", event)
+    assert keys.key("p", event) == PageKeys(b"salt", corpus.file_digest).key("p", event)
+    # An event changed in memory has no file digest, so it is pickled: its key still changes.
+    retitled = dataclasses.replace(event, title=event.title + " (corrected)")
+    assert corpus.file_digest(retitled) is None
+    assert keys.key("p", retitled) == PageKeys(b"salt").key("p", retitled) != keys.key("p", event)

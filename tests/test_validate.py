@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -187,3 +188,42 @@ def test_file_name_with_a_newline_is_not_an_id(tmp_path: Path) -> None:
     root = tree(tmp_path, {"events/2019/2019-04-10-x\n.yaml": BASE})
     errors = check(load(root)).errors
     assert len(errors) == 1 and "is not a valid event id" in errors[0].message
+
+
+def test_an_event_is_made_from_its_file_alone(tmp_path: Path) -> None:
+    # Corpus.file_digest stands in for an event in page keys and export caches, which holds only
+    # while an event is the same whenever its file is: other files decide only whether it is valid.
+    root = tree(tmp_path, {})
+    before = load_corpus(root)
+    for path in (root / "actors").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("name: ", "name: Renamed ", 1), encoding="utf-8")
+    for path in (root / "regions").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("name: ", "name: Renamed ", 1), encoding="utf-8")
+    after = load_corpus(root)
+    assert [a.name for a in after.actors.values()] != [a.name for a in before.actors.values()]
+    assert after.events and after.events == before.events
+    for old, new in zip(before.events, after.events, strict=True):
+        assert before.file_digest(old) == after.file_digest(new) is not None
+
+
+def test_file_digests_follow_the_file_and_only_the_event_read_from_it(tmp_path: Path) -> None:
+    root = tree(tmp_path, {EV: BASE})
+    corpus = load_corpus(root)
+    event = corpus.event("2019-04-10-test")
+    assert event is not None and corpus.file_digest(event) is not None
+    # Equal to the event read, but not it: made some other way, so it must be pickled to be known.
+    assert corpus.file_digest(replace(event)) is None
+    assert corpus.file_digest(replace(event, title="Other")) is None
+    (root / EV).write_text(BASE + "tags: [edited]\n", encoding="utf-8")
+    edited = load_corpus(root)
+    assert edited.file_digest(edited.event(event.id)) not in (None, corpus.file_digest(event))
+    others = [e for e in corpus.events if e.id != event.id]
+    assert [corpus.file_digest(e) for e in others] == [edited.file_digest(edited.event(e.id)) for e in others]
+    # The same bytes at another path are another file (an event's id and position come from it).
+    moved = root / "events" / "2020" / "2019-04-10-test.yaml"
+    moved.parent.mkdir()
+    (root / EV).rename(moved)
+    relocated = load_corpus(root)
+    assert relocated.file_digest(relocated.event(event.id)) != edited.file_digest(edited.event(event.id))
