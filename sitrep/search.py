@@ -27,23 +27,34 @@ import json
 import logging
 import struct
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypeVar
 
 from sitrep.blob_cache import BlobCache
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
-from sitrep.model import Corpus
+from sitrep.model import Briefing, Corpus, Event
+from sitrep.page_keys import PageKeys, code_digest
 from sitrep.pagefind_client import PagefindService, Record
 from sitrep.pagefind_files import is_unstable, stabilise
-from sitrep.search_records import count_records, dated_records, dated_urls, undated_records
+from sitrep.search_records import (
+    cited_events,
+    count_records,
+    dated_items,
+    dated_record,
+    dated_records,
+    dated_urls,
+    undated_records,
+)
 from sitrep.urls import output_path, url_for
 from sitrep.write import OutputFile
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BUNDLE_DIR = "pagefind"
 """Where the index goes inside the site; static/search.js imports BUNDLE_DIR/pagefind.js."""
@@ -116,6 +127,11 @@ class ShardPlan:
             lengths.append(length)
         return cls(tuple(names), tuple(lengths))
 
+    def chunks(self, dated: Iterator[T]) -> Iterator[tuple[str, list[T]]]:
+        """Yield each shard's name and what its records are made from (with more than one shard)."""
+        for name, length in zip(self.names, self.lengths, strict=True):
+            yield name, list(itertools.islice(dated, length))
+
     def split(self, dated: Iterator[Record], undated: Iterable[Record]) -> Iterator[Iterator[Record]]:
         """Yield the records of each bundle in `dirs` order, lazily."""
         if self.count <= 1:
@@ -155,13 +171,70 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     """Yield the search page and the Pagefind bundle (BUNDLE_DIR/...) for `corpus`."""
     plan = ShardPlan.for_corpus(corpus, indexes, config)
     yield search_page(config, plan)
-    shards = plan.split(dated_records(corpus, indexes, config), undated_records(corpus, indexes, config))
     bundles = BlobCache(config.cache_dir / "search" if config.cache_dir else None, ".bundle")
-    for subdir, records in zip(plan.dirs, shards, strict=True):
-        yield from shard_files(records, config.language, subdir, bundles)
+    language = config.language
+    undated = undated_records(corpus, indexes, config)
+    if plan.count <= 1:
+        dated = dated_records(corpus, indexes, config)
+        yield from shard_files(itertools.chain(dated, undated), language, "", bundles)
+    else:
+        yield from shard_files(undated, language, "", bundles)
+        inputs = ShardInputs(corpus, language)
+        for name, items in plan.chunks(dated_items(corpus, indexes)):
+            records = partial(_shard_records, items, corpus, language, name)
+            key = inputs.key(items, f"{name}/") if bundles.folder is not None else None
+            if key is None:
+                yield from shard_files(records(), language, f"{name}/", bundles)
+            else:
+                yield from _unpack(bundles.get_or_make(key, partial(_packed, records, language, f"{name}/")))
     bundles.prune()
     if bundles.folder is not None:
         log.info("search: %d of %d bundles unchanged, taken from the cache", bundles.hits, len(plan.dirs))
+
+
+def _shard_records(items: Sequence[Event | Briefing], corpus: Corpus, language: str,
+                   name: str) -> Iterator[Record]:
+    return _in_shard((dated_record(item, corpus, language) for item in items), name)
+
+
+def _packed(records: Callable[[], Iterable[Record]], language: str, subdir: str) -> bytes:
+    return _pack(index_files(records(), language, subdir=subdir))
+
+
+class ShardInputs:
+    """Keys a shard of dated records by what its records are made from, so a rebuild need not make
+    the records of a shard it takes from the cache (at 100k events, making and hashing every record
+    costs more than indexing the one shard an edit changed).
+
+    An event's record reads the event (known by its file's digest, Corpus.file_digest) and its
+    region, actors (claimants too) and sources; a briefing's, the briefing, its regions and actors
+    and the events it cites (by title). Sitrep's code makes the rest. A shard holding an event not
+    read from a file has no key here (shard_key then hashes its records)."""
+
+    def __init__(self, corpus: Corpus, language: str) -> None:
+        self.corpus = corpus
+        self.keys = PageKeys(b"", corpus.file_digest)
+        self.base = code_digest() + _code_fingerprint() + f"{language}\0".encode()
+
+    def key(self, items: Sequence[Event | Briefing], subdir: str) -> str | None:
+        h = hashlib.blake2b(self.base + f"{subdir}\0{len(items)}\0".encode(), digest_size=20)
+        c = self.corpus
+        for item in items:
+            if isinstance(item, Event):
+                digest = c.file_digest(item)
+                if digest is None:
+                    return None
+                h.update(digest)
+                actors = sorted({a.actor for a in item.actors} | {claim.by for claim in item.claims})
+                refs = [c.regions.get(item.region), *(c.actors.get(a) for a in actors),
+                        *(c.sources.get(s.source) for s in item.sources)]
+            else:
+                refs = [item, *(c.regions.get(r) for r in item.regions),
+                        *(c.actors.get(a) for a in item.actors),
+                        *(c.events_by_id.get(e) for e in cited_events(item))]
+            for ref in refs:
+                h.update(self.keys.shared(ref) if ref is not None else b"\0none")
+        return "inputs-" + h.hexdigest()
 
 
 def shard_files(records: Iterable[Record], language: str, subdir: str,

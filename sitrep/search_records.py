@@ -41,20 +41,23 @@ _MARKUP_CHARS = str.maketrans(dict.fromkeys("*_`#>|~", " "))
 
 def dated_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
     """Yield the records with a date, oldest first: public events and published briefings, lazily."""
-    lang = config.language
-    for item in _dated(corpus, indexes):
-        if isinstance(item, Event):
-            yield event_record(item, corpus, lang)
-        else:
-            yield briefing_record(item, corpus, lang)
+    return (dated_record(item, corpus, config.language) for item in dated_items(corpus, indexes))
 
 
 def dated_urls(corpus: Corpus, indexes: Indexes) -> Iterator[str]:
     """Yield the URLs of dated_records, in the same order, without making the records."""
-    return (url_for(item) for item in _dated(corpus, indexes))
+    return (url_for(item) for item in dated_items(corpus, indexes))
 
 
-def _dated(corpus: Corpus, indexes: Indexes) -> Iterator[Event | Briefing]:
+def dated_record(item: Event | Briefing, corpus: Corpus, language: str) -> Record:
+    """Return the record of an event or a briefing."""
+    if isinstance(item, Event):
+        return event_record(item, corpus, language)
+    return briefing_record(item, corpus, language)
+
+
+def dated_items(corpus: Corpus, indexes: Indexes) -> Iterator[Event | Briefing]:
+    """Yield what dated_records are made from, in their order."""
     briefings = sorted((b for b in corpus.briefings.values() if b.status == "published"),
                        key=lambda b: (b.period_from, b.id))
     # indexes.listed is by (start date, id); a record's sort date is the ISO start date.
@@ -146,6 +149,11 @@ def source_record(source: Source, indexes: Indexes, language: str = "en") -> Rec
     meta = {"title": source.name, "kind": "Source", "type": _label(source.kind), "names": "; ".join(names),
             "events": str(len(indexes.by_source.get(source.id, ())))}
     return Record(url_for(source), _join(words), language, meta, {"kind": ["Source"]})
+
+
+def cited_events(briefing: Briefing) -> list[str]:
+    """Return the ids of the events a briefing's body cites, which its record names by title."""
+    return _CITATION.findall(briefing.body)
 
 
 def briefing_record(briefing: Briefing, corpus: Corpus, language: str = "en") -> Record:

@@ -7,6 +7,7 @@ import gzip
 import itertools
 import json
 import random
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -256,3 +257,36 @@ def test_shard_keys_cover_every_record_field() -> None:
     keys = {search.shard_key([r], "en", "") for r in [base, *variants]}
     assert len(keys) == 7
     assert search.shard_key([base], "en", "shard-1/") != search.shard_key([base], "en", "")
+
+
+@pytest.mark.parametrize(("rel", "old", "new"), [
+    ("events/2019/2019-04-11-homs-eastern-desert-attacks.yaml", "title: ", "title: Corrected "),
+    ("actors/islamic-state.yaml", "name: ", "name: Renamed "),
+    ("regions/SY-HI.yaml", "name: ", "name: Renamed "),
+    ("sources/sohr.yaml", "name: ", "name: Renamed "),
+    ("briefings/2019-04-week-15.md", "summary: ", "summary: Revised. "),
+])
+def test_shards_kept_by_their_inputs_are_what_pagefind_makes_again(tmp_path: Path, rel: str, old: str,
+                                                                   new: str) -> None:
+    # Dated shards are keyed by what their records are made from, not by the records, so a
+    # rebuild that keeps them makes no record. Every file a record shows is in that key.
+    content = Path(shutil.copytree(MINIMAL, tmp_path / "content"))
+    cached = dataclasses.replace(_sharded(2), cache_dir=tmp_path / "cache")
+
+    def files(config: SiteConfig) -> dict[str, bytes]:
+        corpus = load_corpus(content)
+        return {f.path: f.data for f in search.iter_files(corpus, build_indexes(corpus), config)}
+
+    first = files(cached)
+    bundles = {p.name for p in (tmp_path / "cache" / "search").iterdir()}
+    assert sum(n.startswith("inputs-") for n in bundles) == 4  # every dated shard; not the primary
+    assert files(cached) == first
+    path = content / rel
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    edited = files(cached)
+    assert edited == files(_sharded(2)) and edited != first
+    made = {p.name for p in (tmp_path / "cache" / "search").iterdir()} - bundles
+    # Indexed again: the shards whose records changed (and the primary bundle when it did).
+    changed = {p.split("/")[1] if p.startswith("pagefind/shard-") else "" for p in edited
+               if edited[p] != first.get(p) and p.startswith("pagefind/")}
+    assert len(made) == len(changed) >= 1
