@@ -324,3 +324,44 @@ def test_cache_round_trips_dates_and_timestamps(write_tree: TreeWriter, tmp_path
     again = ParseCache.open(tmp_path / "cache.pickle")
     assert len(again.entries) == 1
     assert load(root, again) == first
+
+
+def test_many_files_are_parsed_in_worker_processes_with_the_same_result(
+        write_tree: TreeWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cold build parses every file; from PARALLEL_MIN files on, forked workers (one per core)
+    # share the work. Documents, problems and the parse cache are what one process makes.
+    files: dict[str, str | bytes] = {f"events/2019/e{i:03d}.yaml": f"title: event {i}\nstatus: draft\n"
+                                     for i in range(300)}
+    files["events/2019/e100.yaml"] = "title: [unclosed\n"
+    files["events/2019/e200.yaml"] = b"title: \xff\n"
+    files["events/2019/e201.yaml"] = "a: 1\na: 2\n"
+    root = write_tree(files)
+    serial = load(root, ParseCache(tmp_path / "serial.pickle"))
+    pids = tmp_path / "pids"
+    real = load_mod._parse
+
+    def parse_and_tell(raw: bytes, kind: str) -> object:
+        with pids.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(raw, kind)
+
+    monkeypatch.setattr(load_mod, "_parse", parse_and_tell)
+    monkeypatch.setattr(load_mod, "PARALLEL_MIN", 10)
+    cache = ParseCache(tmp_path / "parallel.pickle")
+    parallel = load(root, cache)
+    assert parallel == serial
+    assert [len(d.problems) for d in parallel].count(1) == 3
+    assert len(cache.used) == 300 - 3  # what parsed is cached, what failed is not
+    seen = set(pids.read_text().split())
+    if len(os.sched_getaffinity(0)) >= 2:
+        assert str(os.getpid()) not in seen and len(seen) >= 2
+
+
+def test_positions_count_lines_as_editors_do(write_tree: TreeWriter) -> None:
+    # YAML 1.1 also ends lines at NEL, LS and PS (U+0085, U+2028, U+2029); editors show them
+    # inside a line, so positions are counted by line feeds (found by test_properties).
+    line, col, message, _ = _problem(write_tree, 'k: "a\x85b"\nc: 2\nc: 3\n')
+    assert (line, col) == (3, 1) and "first on line 2" in message
+    root = write_tree({EVENT: 'title: "x\u2029y"\nstatus: draft\nsummary: s\n'})
+    assert locate(str(root / EVENT), ("summary",)) == (3, 10)
+    assert locate(str(root / EVENT), ("summary",), key=True) == (3, 1)
