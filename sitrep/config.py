@@ -66,6 +66,44 @@ def _nav_items(nav: Any) -> tuple[tuple[str, str], ...]:
 
 
 _DEFAULT = SiteConfig()
+WHOLE_NUMBER_OPTIONS = {"page_size": (1, 50), "home_latest": (0, 20), "key_figures_days": (1, 30),
+                        "search_shard_size": (1, 4000)}
+"""The options under extra.sitrep that are whole numbers: (the least each may be, an example)."""
+
+
+def _check_options(sitrep: Any, path: Path, text: str) -> list[Problem]:
+    """Return a problem for each extra.sitrep option that is not what the build can use."""
+    if not isinstance(sitrep, dict):
+        line, col = _position(text, ("extra", "sitrep"))
+        return [Problem(str(path), line, col, "extra.sitrep must be a mapping of options",
+                        "write its options as indented 'name: value' lines, e.g. 'page_size: 50'")]
+    problems = []
+    for name, (least, example) in WHOLE_NUMBER_OPTIONS.items():
+        value = sitrep.get(name)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= least):
+            continue
+        line, col = _position(text, ("extra", "sitrep", name))
+        problems.append(Problem(str(path), line, col,
+                                f"extra.sitrep.{name} must be a whole number of at least {least}, "
+                                f"got {str(value)[:40]!r}", f"write it as digits, e.g. '{name}: {example}'"))
+    return problems
+
+
+def _position(text: str, keys: tuple[str, ...]) -> tuple[int, int]:
+    """Return the 1-based (line, col) of the value at `keys`, or of the nearest one found."""
+    try:
+        node = yaml.compose(text, Loader=_LenientLoader)
+    except yaml.YAMLError:
+        return 1, 1
+    at = (1, 1)
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        found = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+        if found is None:
+            break
+        node, at = found, (found.start_mark.line + 1, found.start_mark.column + 1)
+    return at
 
 
 def load_config(path: Path | None) -> SiteConfig:
@@ -73,7 +111,8 @@ def load_config(path: Path | None) -> SiteConfig:
     if path is None or not path.is_file():
         return SiteConfig()
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=_LenientLoader) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -84,6 +123,9 @@ def load_config(path: Path | None) -> SiteConfig:
                                     "start with 'site_name: ...'")])
     extra = raw.get("extra") or {}
     sitrep = extra.get("sitrep") or {} if isinstance(extra, dict) else {}
+    problems = _check_options(sitrep, path, text)
+    if problems:
+        raise ContentError(problems)
     url = str(raw.get("site_url") or _DEFAULT.site_url)
     theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}
     return SiteConfig(
