@@ -31,7 +31,7 @@ from sitrep.errors import ContentError, Problem
 from sitrep.load import ParseCache, load
 from sitrep.markup import disk_cache
 from sitrep.model import Corpus
-from sitrep.validate import check
+from sitrep.validate import Checked, check
 from sitrep.write import (
     OutputFile,
     PendingFile,
@@ -81,9 +81,7 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
            strict: bool) -> BuildResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    cache = ParseCache.open(cache_path)
-    docs = _timed(timings, "load", lambda: load(content_dir, cache))
-    checked = _timed(timings, "validate", lambda: check(docs))
+    checked = _read(content_dir, cache_path, timings)
     warnings = tuple(p for p in checked.problems if p.severity == "warning")
     if checked.corpus is None or (strict and warnings):
         raise ContentError(checked.problems)
@@ -100,9 +98,18 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     # What the writer's loop spent waiting for stages in this thread is theirs, not the writer's.
     timings["write"] = time.perf_counter() - write_started - sum(
         timings.get(f"{s}_wait" if s in ahead else s, 0.0) for s in OUTPUT_STAGES)
-    cache.save()
     timings["total"] = time.perf_counter() - started
     return BuildResult(corpus, report, warnings, timings)
+
+
+def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float]) -> Checked:
+    """Load and validate; the parsed YAML is kept on disk for the next build and let go of here,
+    once the model is made (at 100k events, hundreds of MB the later stages can use)."""
+    cache = ParseCache.open(cache_path)
+    docs = _timed(timings, "load", lambda: load(content_dir, cache))
+    checked = _timed(timings, "validate", lambda: check(docs))
+    cache.save()
+    return checked
 
 
 def _timed(timings: dict[str, float], name: str, fn: Callable[[], object]):  # type: ignore[no-untyped-def]

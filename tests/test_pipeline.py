@@ -257,3 +257,19 @@ def test_the_first_rebuild_after_a_cold_build_keeps_every_page(minimal_copy: Pat
     third = build(minimal_copy, out, load_config(CONFIG), cache_path=cache).report
     assert second.written == third.written == ()
     assert second.kept == third.kept > 0
+
+
+def test_the_parse_cache_is_kept_when_content_has_errors(minimal_copy: Path, tmp_path: Path) -> None:
+    # It is saved once validation is done, before the later stages (which no longer hold the
+    # parsed YAML): an editor fixing errors re-runs against parsed files.
+    from sitrep.load import ParseCache
+
+    event = next((minimal_copy / "events").rglob("*.yaml"))
+    event.write_text(event.read_text(encoding="utf-8").replace("status: ", "status: bogus-", 1),
+                     encoding="utf-8")
+    cache = tmp_path / "cache" / "parse.pickle"
+    with pytest.raises(ContentError):
+        build(minimal_copy, tmp_path / "site", load_config(CONFIG), cache_path=cache)
+    assert not (tmp_path / "site").exists()
+    entries = ParseCache.open(cache).entries
+    assert len(entries) == sum(1 for p in minimal_copy.rglob("*") if p.suffix in (".yaml", ".md", ".geojson"))
