@@ -65,6 +65,9 @@ shards would cost the reader, as every search reads every shard: measured in Chr
 site, a query took 0.5-0.7 s with the index in 1 or 4 shards and 0.9-1.1 s in 10."""
 AHEAD_MAX = 25_000
 """Up to this many dated records the index is built beside the other stages (runs_ahead)."""
+RUNS_EARLY = True
+"""When not run ahead, the pipeline runs this stage before the others: Pagefind's memory then adds
+to the build's while it is smallest."""
 FILTERS: tuple[tuple[str, str], ...] = (
     ("kind", "Show"), ("region", "Region"), ("actor", "Actor"), ("type", "Event type"),
     ("sub_type", "Sub-type"), ("assessment", "Assessment"), ("year", "Year"), ("month", "Month"),
@@ -161,9 +164,9 @@ def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
     """Whether the pipeline may build the index beside the other stages (in a forked process).
 
     Yes for up to AHEAD_MAX dated records: Pagefind then works on the other core while pages
-    render, one shard at a time, and the build beside it is small. A larger index is built after
-    the other stages, so Pagefind's memory (about 100 KB per record of the shard it is building)
-    never adds to the renderers' at their peak."""
+    render, one shard at a time, and the build beside it is small. A larger index is built in the
+    build's process before the other stages (RUNS_EARLY), so Pagefind's memory (about 100 KB per
+    record of the shard it is building) never adds to the renderers' at their peak."""
     return count_records(corpus, indexes)[0] <= AHEAD_MAX
 
 

@@ -273,3 +273,24 @@ def test_the_parse_cache_is_kept_when_content_has_errors(minimal_copy: Path, tmp
     assert not (tmp_path / "site").exists()
     entries = ParseCache.open(cache).entries
     assert len(entries) == sum(1 for p in minimal_copy.rglob("*") if p.suffix in (".yaml", ".md", ".geojson"))
+
+
+def test_search_runs_before_the_other_stages_when_it_does_not_run_ahead(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pagefind's memory then adds to the build's while it is smallest (search.RUNS_EARLY).
+    from sitrep import pipeline, search
+    from sitrep.index import build_indexes
+    from sitrep.validate import load_corpus
+    from tests.conftest import MINIMAL
+
+    corpus = load_corpus(MINIMAL)
+    indexes, config = build_indexes(corpus), load_config(CONFIG)
+    for ahead_max, first in ((0, "search/index.html"), (10**6, "index.html")):
+        monkeypatch.setattr(search, "AHEAD_MAX", ahead_max)
+        ahead: set[str] = set()
+        files = pipeline._chain_stages(corpus, indexes, config, {}, ahead)
+        try:
+            assert next(files).path == first
+        finally:
+            files.close()
+        assert ("search" in ahead) == (ahead_max > 0)
