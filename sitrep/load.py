@@ -14,6 +14,7 @@ import pickle
 import re
 import stat
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -188,8 +189,10 @@ def _parse_many(items: list[tuple[bytes, str]]) -> list[tuple[Any, str, int] | _
     workers = min(len(os.sched_getaffinity(0)), 4) if hasattr(os, "sched_getaffinity") else 1
     if len(items) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_parse_or_fail(item) for item in items]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_parse_or_fail, items, chunksize=256)
+    # Not multiprocessing.Pool: a worker that died (a libyaml crash) would leave its map waiting
+    # forever; the executor raises BrokenProcessPool instead, and the build fails cleanly.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_parse_or_fail, items, chunksize=256))
 
 
 def _walk(content_dir: Path) -> Iterator[tuple[str, Path]]:
