@@ -58,3 +58,10 @@ def test_bad_options_are_all_named_with_their_line(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as err:
         load_config(path)
     assert err.value.problems[0].format().startswith(f"{path}:3:11: error: extra.sitrep must be a mapping")
+
+
+def test_the_shard_size_example_is_the_default() -> None:
+    from sitrep import search
+    from sitrep.config import WHOLE_NUMBER_OPTIONS
+
+    assert WHOLE_NUMBER_OPTIONS["search_shard_size"][1] == search.SHARD_SIZE
