@@ -184,6 +184,11 @@ def event_actor_roles(event: Event) -> dict[str, set[str]]:
     return roles
 
 
+def event_actor_ids(event: Event) -> set[str]:
+    """Return the ids of every actor `event` names, claimants included (event_actor_roles' keys)."""
+    return {ref.actor for ref in event.actors}.union(claim.by for claim in event.claims)
+
+
 def event_source_ids(event: Event) -> set[str]:
     """Return every source id `event` names: direct sources, carriers (`via`), claim carriers."""
     ids = {ref.source for ref in event.sources}

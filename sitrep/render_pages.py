@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from sitrep import charts
 from sitrep.config import SiteConfig
-from sitrep.index import Indexes, MonthPoint, Summary, event_actor_roles, event_source_ids
+from sitrep.index import Indexes, MonthPoint, Summary, event_actor_ids, event_actor_roles, event_source_ids
 from sitrep.markup import html_to_text, to_html
 from sitrep.model import Actor, Corpus, Event, Region, Source
 from sitrep.render_context import (
@@ -136,7 +136,7 @@ def event_inputs(site: Site, event: Event) -> EventInputs:
     # Sorted: the ids come as sets, whose order varies between processes and would vary the key.
     return EventInputs(
         event=event, region=corpus.regions.get(event.region),
-        actors=MappingProxyType({a: corpus.actors[a] for a in sorted(event_actor_roles(event))
+        actors=MappingProxyType({a: corpus.actors[a] for a in sorted(event_actor_ids(event))
                                  if a in corpus.actors}),
         sources=MappingProxyType({s: corpus.sources[s] for s in sorted(event_source_ids(event))
                                   if s in corpus.sources}),

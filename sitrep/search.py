@@ -42,12 +42,14 @@ from sitrep.page_keys import PageKeys, code_digest
 from sitrep.pagefind_client import PagefindService, Record
 from sitrep.pagefind_files import is_unstable, stabilise
 from sitrep.search_records import (
+    briefing_refs,
     cited_events,
     count_records,
     dated_items,
     dated_record,
     dated_records,
     dated_urls,
+    event_refs,
     undated_records,
 )
 from sitrep.urls import output_path, url_for
@@ -141,8 +143,8 @@ class ShardPlan:
             yield itertools.chain(dated, undated)
             return
         yield iter(undated)
-        for name, length in zip(self.names, self.lengths, strict=True):
-            yield _in_shard(itertools.islice(dated, length), name)
+        for name, part in self.chunks(dated):
+            yield _in_shard(part, name)
 
 
 def _mark(url: str) -> int:
@@ -209,9 +211,9 @@ class ShardInputs:
     the records of a shard it takes from the cache (at 100k events, making and hashing every record
     costs more than indexing the one shard an edit changed).
 
-    An event's record reads the event (known by its file's digest, Corpus.file_digest) and its
-    region, actors (claimants too) and sources; a briefing's, the briefing, its regions and actors
-    and the events it cites (by title). Sitrep's code makes the rest. A shard holding an event not
+    An event's record reads the event (known by its file's digest, Corpus.file_digest) and
+    search_records.event_refs; a briefing's, the briefing, briefing_refs and the events it cites
+    (by title). Sitrep's code makes the rest. A shard holding an event not
     read from a file has no key here (shard_key then hashes its records)."""
 
     def __init__(self, corpus: Corpus, language: str) -> None:
@@ -223,18 +225,17 @@ class ShardInputs:
         h = hashlib.blake2b(self.base + f"{subdir}\0{len(items)}\0".encode(), digest_size=20)
         c = self.corpus
         for item in items:
+            refs: list[object | None]
             if isinstance(item, Event):
                 digest = c.file_digest(item)
                 if digest is None:
                     return None
                 h.update(digest)
-                actors = sorted({a.actor for a in item.actors} | {claim.by for claim in item.claims})
-                refs = [c.regions.get(item.region), *(c.actors.get(a) for a in actors),
-                        *(c.sources.get(s.source) for s in item.sources)]
+                region, actors, sources = event_refs(item, c)
+                refs = [region, *actors, *sources]
             else:
-                refs = [item, *(c.regions.get(r) for r in item.regions),
-                        *(c.actors.get(a) for a in item.actors),
-                        *(c.events_by_id.get(e) for e in cited_events(item))]
+                regions, actors = briefing_refs(item, c)
+                refs = [item, *regions, *actors, *(c.events_by_id.get(e) for e in cited_events(item))]
             for ref in refs:
                 h.update(self.keys.shared(ref) if ref is not None else b"\0none")
         return "inputs-" + h.hexdigest()

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from sitrep.config import SiteConfig
-from sitrep.index import Indexes
+from sitrep.index import Indexes, event_actor_ids
 from sitrep.model import Actor, Briefing, Corpus, Event, Region, Source
 from sitrep.pagefind_client import Record
 from sitrep.render_text import date_text, deaths, period_text
@@ -91,12 +91,17 @@ def count_records(corpus: Corpus, indexes: Indexes) -> tuple[int, int]:
     return len(indexes.listed) + briefings, len(corpus.actors) + len(corpus.regions) + len(corpus.sources)
 
 
+def event_refs(event: Event, corpus: Corpus) -> tuple[Region | None, list[Actor], list[Source]]:
+    """Return the records an event's search record reads besides the event: its region, actors
+    (claimants too) and sources (search.ShardInputs keys shards by them)."""
+    actors = [corpus.actors[a] for a in sorted(event_actor_ids(event)) if a in corpus.actors]
+    sources = [corpus.sources[s.source] for s in event.sources if s.source in corpus.sources]
+    return corpus.regions.get(event.region), actors, sources
+
+
 def event_record(event: Event, corpus: Corpus, language: str = "en") -> Record:
     """Return the search record of one event."""
-    region = corpus.regions.get(event.region)
-    ids = {ref.actor for ref in event.actors}.union(claim.by for claim in event.claims)
-    actors = [corpus.actors[a] for a in sorted(ids) if a in corpus.actors]
-    sources = [corpus.sources[s.source] for s in event.sources if s.source in corpus.sources]
+    region, actors, sources = event_refs(event, corpus)
     loc = event.location
     # The title is a meta field, which Pagefind searches and weighs on its own; repeating it here
     # would only push the summary out of the excerpt.
@@ -156,10 +161,16 @@ def cited_events(briefing: Briefing) -> list[str]:
     return _CITATION.findall(briefing.body)
 
 
+def briefing_refs(briefing: Briefing, corpus: Corpus) -> tuple[list[Region], list[Actor]]:
+    """Return the regions and actors a briefing's search record names (and the events it cites,
+    cited_events)."""
+    return ([corpus.regions[r] for r in briefing.regions if r in corpus.regions],
+            [corpus.actors[a] for a in briefing.actors if a in corpus.actors])
+
+
 def briefing_record(briefing: Briefing, corpus: Corpus, language: str = "en") -> Record:
     """Return the search record of one briefing; cited events count by their titles."""
-    regions = [corpus.regions[r] for r in briefing.regions if r in corpus.regions]
-    actors = [corpus.actors[a] for a in briefing.actors if a in corpus.actors]
+    regions, actors = briefing_refs(briefing, corpus)
 
     def cite(m: re.Match[str]) -> str:
         event = corpus.events_by_id.get(m.group(1))
