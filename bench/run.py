@@ -4,7 +4,8 @@
 
 For each size: synthesise a corpus; build it with Sitrep cold (no cache) and with Hugo (converted
 from the same YAML); rebuild Sitrep with nothing changed (no file may be rewritten) and after
-editing one event (only dependent files may be rewritten). Prints tables and writes them, with the
+editing one event (only dependent files may be rewritten), from the command line and in `serve`'s
+preview (which keeps its work between builds). Prints tables and writes them, with the
 machine and date, to bench/results/. See bench/README.md.
 """
 
@@ -51,6 +52,8 @@ class SizeResult:
     noop: dict[str, Any] = field(default_factory=dict)
     edit: dict[str, Any] = field(default_factory=dict)
     hugo_edit: dict[str, Any] = field(default_factory=dict)
+    serve_edit: dict[str, Any] = field(default_factory=dict)
+    """The same kind of edit rebuilt by `serve`'s preview, which keeps its work between builds."""
     profile: str = ""
 
 
@@ -137,6 +140,16 @@ def bench_rebuilds(res: SizeResult, content: Path, work: Path) -> None:
              res.noop["rewritten"], edit.seconds, len(diff.written))
 
 
+def bench_serve_edit(res: SizeResult, content: Path, work: Path) -> None:
+    """Edit one event again and time the rebuild `serve` makes of it (bench/serve_edit.py)."""
+    result = _checked(run([sys.executable, str(ROOT / "bench" / "serve_edit.py"), str(content),
+                           str(work / "site")], cwd=ROOT), "serve's rebuild after edit")
+    res.serve_edit = json.loads(next(line for line in reversed(result.output.splitlines())
+                                     if line.startswith("{")))
+    res.serve_edit["peak_mb"] = result.peak_mb
+    log.info("  serve edit %.2f s (%d written)", res.serve_edit["seconds"], res.serve_edit["written"])
+
+
 def profile_build(content: Path, work: Path) -> str:
     """Return the top of a cProfile of a cold build (a separate run: profiling slows the build)."""
     import pstats
@@ -190,6 +203,7 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> SizeResult:
         bench_rebuilds(res, content, work)
         if not args.no_hugo:
             bench_hugo_edit(res, content, work)
+        bench_serve_edit(res, content, work)
     if args.profile and n == max(args.sizes):
         res.profile = profile_build(content, work)
     if not args.keep:

@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 import stat
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -123,11 +124,27 @@ class ParseCache:
         os.replace(tmp, self.path)
 
 
-def load(content_dir: Path, cache: ParseCache | None = None) -> tuple[RawDocument, ...]:
-    """Return every content document under `content_dir`, in a stable order."""
+FileStamps = dict[str, tuple[tuple[int, int, int, int], str]]
+"""Path → ((mtime_ns, ctime_ns, size, inode), parse cache key) of the content files a load read."""
+_RACY_NS = 50_000_000
+"""A file whose mtime or ctime is this close to when it was stamped may change again within one
+clock tick without its stamp changing (kernels keep them in ticks): it is not remembered."""
+
+
+def load(content_dir: Path, cache: ParseCache | None = None,
+         stamps: FileStamps | None = None) -> tuple[RawDocument, ...]:
+    """Return every content document under `content_dir`, in a stable order.
+
+    With `stamps` (a long-lived process's, see warm.py), a file whose stamp is the one recorded
+    there is taken from the cache without being read; `stamps` is then updated to this load's."""
     cache = cache or ParseCache(None)
     _marks.cache_clear()  # files may have changed since the last build in this process (serve)
-    files = [_read_file(path, kind, cache) for kind, path in _walk(content_dir)]
+    if stamps is None:
+        files = [_read_file(path, kind, cache) for kind, path in _walk(content_dir)]
+    else:
+        known = dict(stamps)
+        stamps.clear()
+        files = [_read_stamped(path, kind, cache, known, stamps) for kind, path in _walk(content_dir)]
     misses = {f.key: (f.raw, f.kind) for f in files if f.parsed is None and f.problem is None}
     parsed = dict(zip(misses, _parse_many(list(misses.values())), strict=True))
     docs = []
@@ -163,6 +180,26 @@ def _read_file(path: Path, kind: str, cache: ParseCache) -> _File:
         return _File(path, kind, problem=exc)
     key = f"{kind}:{hashlib.blake2b(raw, digest_size=16).hexdigest()}"
     return _File(path, kind, key, raw, cache.get(key))
+
+
+def _read_stamped(path: Path, kind: str, cache: ParseCache, known: FileStamps, fresh: FileStamps) -> _File:
+    """Return the file from the cache when its stamp is the known one, else read it; record its stamp."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return _read_file(path, kind, cache)
+    stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    name = str(path)
+    hit = known.get(name)
+    if hit is not None and hit[0] == stamp and stat.S_ISREG(st.st_mode):
+        parsed = cache.get(hit[1])
+        if parsed is not None:
+            fresh[name] = hit
+            return _File(path, kind, hit[1], b"", parsed)
+    read = _read_file(path, kind, cache)
+    if read.key and max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - _RACY_NS:
+        fresh[name] = (stamp, read.key)  # stamped before the read: a change during it shows next time
+    return read
 
 
 PARALLEL_MIN = 2000

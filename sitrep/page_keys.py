@@ -22,11 +22,15 @@ import hashlib
 import io
 import pickle
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from operator import attrgetter, is_
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from markupsafe import Markup
 
 from sitrep.config import SiteConfig
 from sitrep.model import Actor, Briefing, Event, Region, Shape, Source
@@ -135,6 +139,73 @@ class PageKeys:
         if names is None:
             names = self._fields[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
         return (cls.__qualname__, *(getattr(obj, n) for n in names))
+
+
+_LEAVES: frozenset[type] = frozenset({str, bytes, int, float, bool, type(None), date, datetime, Markup})
+
+
+def identical(a: object, b: object) -> bool:
+    """Return whether two contexts are made of the same data: model records the very same objects,
+    everything else of the same types and equal (not 1 == 1.0 == True, which would render apart).
+
+    False for anything else (an unknown type), which only costs computing a key."""
+    if a is b:
+        return True
+    cls = type(a)
+    if cls is not type(b) or cls in SHARED_TYPES:
+        return False
+    if cls in _LEAVES:
+        return a == b
+    if cls is tuple or cls is list:
+        # The common case first, in C: the same records in the same order.
+        return len(a) == len(b) and (all(map(is_, a, b)) or all(map(identical, a, b)))  # type: ignore[arg-type]
+    if cls is dict or cls is MappingProxyType:
+        # In order: a page shows a mapping's items in the order it holds them.
+        return (len(a) == len(b) and identical(tuple(a), tuple(b))  # type: ignore[arg-type]
+                and identical(tuple(a.values()), tuple(b.values())))  # type: ignore[attr-defined]
+    fields = _field_getter(cls)
+    return fields is not None and identical(fields(a), fields(b))
+
+
+@cache
+def _field_getter(cls: type) -> Callable[[object], tuple[object, ...]] | None:
+    """Return a function giving a dataclass instance's field values as a tuple; None for other types."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    names = [f.name for f in dataclasses.fields(cls)]
+    if len(names) == 1:
+        get = attrgetter(names[0])
+        return lambda obj: (get(obj),)
+    return attrgetter(*names) if names else (lambda obj: ())  # type: ignore[return-value]
+
+
+class KeyMemo:
+    """Page keys of the previous build by output path, with what each was taken from, for a
+    long-lived process (serve; see warm.py): a page whose template, salt and inputs are identical
+    to last time has last time's key without pickling them again."""
+
+    def __init__(self) -> None:
+        self._old: dict[str, tuple[bytes, str, object, bytes | None]] = {}
+        self._new: dict[str, tuple[bytes, str, object, bytes | None]] = {}
+
+    def start(self) -> None:
+        """Begin a build (a build that failed may have left some of its keys)."""
+        self._new = {}
+
+    def key(self, path: str, salt: bytes, template: str, inputs: object,
+            compute: Callable[[], bytes | None]) -> bytes | None:
+        """Return the key `compute` gives, or the last build's for `path` when made from the same."""
+        old = self._old.get(path)
+        if old is not None and old[0] == salt and old[1] == template and identical(old[2], inputs):
+            self._new[path] = old
+            return old[3]
+        key = compute()
+        self._new[path] = (salt, template, inputs, key)
+        return key
+
+    def done(self) -> None:
+        """End a build: its keys are the ones the next build compares with (pages gone are dropped)."""
+        self._old, self._new = self._new, {}
 
 
 class _Pickler(pickle.Pickler):

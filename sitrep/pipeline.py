@@ -32,6 +32,7 @@ from sitrep.load import ParseCache, load
 from sitrep.markup import disk_cache
 from sitrep.model import Corpus
 from sitrep.validate import Checked, check
+from sitrep.warm import Warm
 from sitrep.write import (
     OutputFile,
     PendingFile,
@@ -69,19 +70,22 @@ def manifest_path(cache_path: Path) -> Path:
 
 
 def build(content_dir: Path, out_dir: Path, config: SiteConfig | None = None, *,
-          cache_path: Path | None = None, strict: bool = False) -> BuildResult:
-    """Build the site of `content_dir` into `out_dir`; raise ContentError and leave the old site on errors."""
+          cache_path: Path | None = None, strict: bool = False, warm: Warm | None = None) -> BuildResult:
+    """Build the site of `content_dir` into `out_dir`; raise ContentError and leave the old site on errors.
+
+    A long-lived process passes the same `warm` to each build of the site (see warm.py)."""
     with build_lock(out_dir):
         config = replace(config or load_config(None), content_dir=content_dir,
                          cache_dir=cache_path.parent if cache_path else None)
-        return _build(content_dir, out_dir, config, cache_path, strict)
+        return _build(content_dir, out_dir, config, cache_path, strict,
+                      warm.for_site(content_dir, cache_path) if warm else None)
 
 
 def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Path | None,
-           strict: bool) -> BuildResult:
+           strict: bool, warm: Warm | None) -> BuildResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    checked = _read(content_dir, cache_path, timings)
+    checked = _read(content_dir, cache_path, timings, warm)
     warnings = tuple(p for p in checked.problems if p.severity == "warning")
     if checked.corpus is None or (strict and warnings):
         raise ContentError(checked.problems)
@@ -91,7 +95,8 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     indexes = _timed(timings, "index", lambda: build_indexes(corpus))
     ahead: set[str] = set()
     with disk_cache(config.cache_dir):
-        files = _chain_stages(corpus, indexes, config, timings, ahead)
+        extra = {"render": {"memo": warm.keys}} if warm else {}
+        files = _chain_stages(corpus, indexes, config, timings, ahead, extra)
         write_started = time.perf_counter()
         report = write_site(files, out_dir, lock=False,  # build() holds the lock
                             manifest=manifest_path(cache_path) if cache_path else None)
@@ -102,13 +107,26 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     return BuildResult(corpus, report, warnings, timings)
 
 
-def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float]) -> Checked:
+def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float],
+          warm: Warm | None) -> Checked:
     """Load and validate; the parsed YAML is kept on disk for the next build and let go of here,
-    once the model is made (at 100k events, hundreds of MB the later stages can use)."""
-    cache = ParseCache.open(cache_path)
-    docs = _timed(timings, "load", lambda: load(content_dir, cache))
-    checked = _timed(timings, "validate", lambda: check(docs))
-    cache.save()
+    once the model is made (at 100k events, hundreds of MB the later stages can use), unless a
+    long-lived process keeps it in memory for its next build."""
+    if warm is None:
+        cache = ParseCache.open(cache_path)
+        docs = _timed(timings, "load", lambda: load(content_dir, cache))
+        checked = _timed(timings, "validate", lambda: check(docs))
+        cache.save()
+        return checked
+    # The cache on disk is for builds in other processes: saved at the first build, then it only
+    # lacks the files edited since, which such a build parses again (Warm.save at the end).
+    first = warm.parse is None
+    cache = warm.parse or ParseCache.open(cache_path)
+    docs = _timed(timings, "load", lambda: load(content_dir, cache, warm.stamps))
+    checked = _timed(timings, "validate", lambda: check(docs, warm.check))
+    if first:
+        cache.save()
+    warm.parse = ParseCache(cache.path, cache.used)
     return checked
 
 
@@ -120,12 +138,13 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], object]):  # t
 
 
 def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig, timings: dict[str, float],
-                  ahead: set[str]) -> Iterator[SiteFile]:
+                  ahead: set[str], extra: dict[str, dict[str, object]] | None = None) -> Iterator[SiteFile]:
     """Yield every stage's files in OUTPUT_STAGES order, RUNS_EARLY ones that do not run ahead first;
     stages that run ahead are started first.
 
     `ahead` receives their names. Their time in `timings` is their own process's; `<name>_wait` is
-    how long the writer then waited for them. If the build fails, they are stopped."""
+    how long the writer then waited for them. If the build fails, they are stopped. `extra` holds
+    further keyword arguments of a stage's iter_files, by stage name (never for one run ahead)."""
     modules = [(name, importlib.import_module(f"sitrep.{name}")) for name in OUTPUT_STAGES]
     started: dict[str, _Forked] = {}
     try:
@@ -140,7 +159,8 @@ def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig, timings: 
         for name, module in early + [(n, m) for n, m in modules if (n, m) not in early]:
             forked = started.get(name)
             if forked is None:
-                yield from _clocked(module.iter_files(corpus, indexes, config), name, timings)
+                yield from _clocked(module.iter_files(corpus, indexes, config, **(extra or {}).get(name, {})),
+                                    name, timings)
                 continue
             start = time.perf_counter()
             files, timings[name] = forked.result()

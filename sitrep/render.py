@@ -22,7 +22,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_html, to_text
 from sitrep.model import Corpus, Event
-from sitrep.page_keys import PageKeys, build_salt, code_digest
+from sitrep.page_keys import KeyMemo, PageKeys, build_salt, code_digest
 from sitrep.render_maps import MapMaker
 from sitrep.svgmap import EVENT_TYPE_COLOURS
 from sitrep.urls import output_path, type_slug, url_for
@@ -177,28 +177,38 @@ def _deferred_bytes(env: jinja2.Environment, template: str, make: Callable[[], o
     return _page_bytes(env, template, make())
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
+               memo: KeyMemo | None = None) -> Iterator[SiteFile]:
     """Yield every generated page, the map's JSON and the static assets.
 
     Pages come as PendingFiles keyed by their context (page_keys): the writer renders only those
-    whose key differs from the previous build's, which on a rebuild after one edit is a few dozen."""
+    whose key differs from the previous build's, which on a rebuild after one edit is a few dozen.
+    With a memo (serve), a page whose inputs are identical to the last build's keeps its key."""
     templates = templates_dir(config)
     env = make_environment(config, templates)
-    keys = PageKeys(build_salt(config, templates), corpus.file_digest)
+    salt = build_salt(config, templates)
+    keys = PageKeys(salt, corpus.file_digest)
     maps = MapMaker(corpus.shapes, corpus.regions, lambda r: url_for("region_base_map", r, config=config))
     site = render_pages.Site(corpus, indexes, config, maps)
-    geography = geography_key(keys, corpus)
+    memo = memo or KeyMemo()
+    memo.start()
+    geography = memo.key("", salt, "", (tuple(corpus.shapes.values()), tuple(corpus.regions.values())),
+                         partial(geography_key, keys, corpus)) or b""
+    shared = salt + geography
     for builder in BUILDERS:
         for template, context in builder(site):
-            key = page_key(keys, geography, template, context)
             if isinstance(context, render_pages.Deferred):
-                url = context.url
+                url, inputs = context.url, context.inputs
                 make: Callable[[], bytes] = partial(_deferred_bytes, env, template, context.make)
             else:
                 url = (getattr(context, "meta", None) or context.listing.meta).url  # type: ignore[attr-defined]
+                inputs = context
                 make = partial(_page_bytes, env, template, context)
             path = output_path(url, config)
+            key = memo.key(path, shared, template, inputs,
+                           partial(page_key, keys, geography, template, context))
             yield OutputFile(path, make()) if key is None else PendingFile(path, key, make)
+    memo.done()
     for url, data in render_archive.map_data(site):
         yield OutputFile(output_path(url, config), data)
     for region_id, svg in maps.base_files():

@@ -2,11 +2,12 @@
 change, and make open pages reload themselves.
 
 A polling watcher (no extra dependency) compares file stamps twice a second. A rebuild goes through
-the same pipeline as `python build.py`, whose writer swaps the new site in only when the build
-succeeds, so after a content error the last good site keeps being served. The error is logged to
-the terminal and shown on every served page in a banner (inserted by the server, so it shows without
-JavaScript). Pages reload through /__sitrep/reload.js, a static script polling /__sitrep/version;
-both exist only in the preview, never in the built site.
+the same pipeline as `python build.py`, keeping what it can for the next rebuild (warm.py); its
+writer swaps the new site in only when the build succeeds, so after a content error the last good
+site keeps being served. The error is logged to the terminal and shown on every served page in a
+banner (inserted by the server, so it shows without JavaScript). Pages reload through
+/__sitrep/reload.js, a static script polling /__sitrep/version; both exist only in the preview,
+never in the built site.
 """
 
 from __future__ import annotations
@@ -17,15 +18,22 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError
 from sitrep.urls import base_path
+from sitrep.warm import Warm
+from sitrep.write import WriteError, build_lock
+
+if TYPE_CHECKING:
+    from sitrep.pipeline import BuildResult
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +79,10 @@ class Preview:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop_event: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
+    warm: Warm = field(default_factory=Warm)
+    """What a rebuild keeps for the next (warm.py): after an edit, only what it touched is redone."""
+    last: BuildResult | None = None
+    """The last successful build's result: what it wrote and how long each stage took."""
 
     @property
     def config(self) -> SiteConfig:
@@ -82,7 +94,8 @@ class Preview:
 
         started = time.perf_counter()
         try:
-            build(self.content_dir, self.out_dir, self.config, cache_path=default_cache(self.out_dir))
+            result = build(self.content_dir, self.out_dir, self.config,
+                           cache_path=default_cache(self.out_dir), warm=self.warm)
         except ContentError as exc:
             problems = getattr(exc, "problems", None)
             message = "\n".join(p.format() for p in problems) if problems else str(exc)
@@ -93,7 +106,9 @@ class Preview:
             log.exception("build failed; still serving the last good site")
             self._done(f"build failed: {type(exc).__name__}: {exc}")
             return False
-        log.info("rebuilt in %.2f s", time.perf_counter() - started)
+        log.info("rebuilt in %.2f s: %d files written", time.perf_counter() - started,
+                 len(result.report.written))
+        self.last = result
         self._done(None)
         return True
 
@@ -124,6 +139,10 @@ class Preview:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+        # For the next build from the command line, which then need not parse the edited files; not
+        # while a build (the watcher's, or another process's) holds the lock: that one saves it.
+        with suppress(WriteError), build_lock(self.out_dir):
+            self.warm.save()
 
 
 def _banner(error: str) -> bytes:

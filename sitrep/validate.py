@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -53,25 +53,51 @@ def validate(docs: Sequence[RawDocument]) -> Corpus:
     return checked.corpus
 
 
-def check(docs: Sequence[RawDocument]) -> Checked:
-    """Validate every document and every cross-reference; collect all problems, never stop early."""
+@dataclass(slots=True)
+class CheckMemo:
+    """What one check keeps for the next in a long-lived process (serve; see warm.py).
+
+    `refs` is the outcome of reading the files events are checked against (geography, regions,
+    actors, sources), kept while those files are the same ones (`context`: their paths and digests);
+    `events` is each event file's outcome by path and digest, kept while `refs` is. Unchanged files
+    thus give the very same model objects build after build, which page keys rely on (KeyMemo)."""
+
+    context: tuple[tuple[str, str, str], ...] | None = None
+    refs: tuple[_Refs, tuple[Problem, ...]] | None = None
+    events: dict[tuple[str, str], tuple[Any, tuple[Problem, ...]]] = field(default_factory=dict)
+
+
+_REF_KINDS = ("geo", "regions", "actors", "sources")
+
+
+def check(docs: Sequence[RawDocument], memo: CheckMemo | None = None) -> Checked:
+    """Validate every document and every cross-reference; collect all problems, never stop early.
+
+    With a memo, files unchanged since the check that filled it are not read again (see CheckMemo)."""
     problems: list[Problem] = [p for d in docs for p in d.problems]
     by_kind: dict[str, list[RawDocument]] = {}
     for doc in docs:
         if doc.data is not None:
             by_kind.setdefault(doc.kind, []).append(doc)
 
-    shapes = _read_shapes(by_kind.get("geo", []), problems)
-    regions = _read_all(by_kind.get("regions", []), problems, _read_region, "region")
-    actors = _read_all(by_kind.get("actors", []), problems, _read_actor, "actor")
-    sources = _read_all(by_kind.get("sources", []), problems, _read_source, "source")
-    _check_regions(regions, shapes, problems)
-    _check_actor_links(actors, by_kind.get("actors", []), problems)
-    existing = {kind: frozenset(d.id for d in by_kind.get(kind, []))
-                for kind in ("actors", "regions", "sources")}
-    refs = _Refs(actors, regions, sources, shapes, existing)
+    context = tuple((d.kind, d.path, d.digest) for d in docs if d.kind in _REF_KINDS)
+    if memo is not None and memo.context == context and memo.refs is not None:
+        refs, found = memo.refs
+        problems.extend(found)
+        event_memo: dict[tuple[str, str], tuple[Any, tuple[Problem, ...]]] | None = memo.events
+    else:
+        found_list: list[Problem] = []
+        refs = _read_refs(by_kind, found_list)
+        problems.extend(found_list)
+        event_memo = None
+        if memo is not None:
+            memo.context, memo.refs, memo.events = context, (refs, tuple(found_list)), {}
+    actors, regions, sources, shapes = refs.actors, refs.regions, refs.sources, refs.shapes
+    used: dict[tuple[str, str], tuple[Any, tuple[Problem, ...]]] | None = {} if memo is not None else None
     events = _read_all(by_kind.get("events", []), problems,
-                       lambda r, d: read_event(r, d, refs), "event")
+                       lambda r, d: read_event(r, d, refs), "event", event_memo, used)
+    if memo is not None and used is not None:
+        memo.events = used  # only this build's files: the memo does not grow with deleted ones
     _check_event_links(events, by_kind.get("events", []), problems)
     briefings = _read_all(by_kind.get("briefings", []), problems,
                           lambda r, d: _read_briefing(r, d, refs), "briefing")
@@ -100,6 +126,19 @@ def check(docs: Sequence[RawDocument]) -> Checked:
     return Checked(None if has_errors else corpus, tuple(sorted(problems, key=lambda p: p.sort_key)))
 
 
+def _read_refs(by_kind: Mapping[str, list[RawDocument]], problems: list[Problem]) -> _Refs:
+    """Read what events and briefings refer to: geography, regions, actors, sources."""
+    shapes = _read_shapes(by_kind.get("geo", []), problems)
+    regions = _read_all(by_kind.get("regions", []), problems, _read_region, "region")
+    actors = _read_all(by_kind.get("actors", []), problems, _read_actor, "actor")
+    sources = _read_all(by_kind.get("sources", []), problems, _read_source, "source")
+    _check_regions(regions, shapes, problems)
+    _check_actor_links(actors, by_kind.get("actors", []), problems)
+    existing = {kind: frozenset(d.id for d in by_kind.get(kind, []))
+                for kind in ("actors", "regions", "sources")}
+    return _Refs(actors, regions, sources, shapes, existing)
+
+
 def _file_digest(doc: RawDocument) -> bytes:
     return hashlib.blake2b(f"{doc.path}\0{doc.digest}".encode("utf-8", "surrogatepass"),
                            digest_size=20).digest()
@@ -119,8 +158,13 @@ class _Refs:
 
 
 def _read_all(docs: Iterable[RawDocument], problems: list[Problem],
-              read: Callable[[Reader, RawDocument], Any], what: str) -> dict[str, Any]:
-    """Read each document; keep the valid ones by id and report ids used twice or differing in case."""
+              read: Callable[[Reader, RawDocument], Any], what: str,
+              memo: Mapping[tuple[str, str], tuple[Any, tuple[Problem, ...]]] | None = None,
+              used: dict[tuple[str, str], tuple[Any, tuple[Problem, ...]]] | None = None) -> dict[str, Any]:
+    """Read each document; keep the valid ones by id and report ids used twice or differing in case.
+
+    What reading a file gave (its object, its problems) is taken from `memo` when there, by the
+    file's path and digest, and recorded in `used`."""
     out: dict[str, Any] = {}
     seen: dict[str, RawDocument] = {}
     for doc in docs:
@@ -134,15 +178,30 @@ def _read_all(docs: Iterable[RawDocument], problems: list[Problem],
                           "ids must be unique (ignoring case); rename one of the files")
             continue
         seen[folded] = doc
-        obj = read(reader, doc)
-        if reader.suppressed:
-            problems.append(Problem(doc.path, 1, 1,
-                                    f"{reader.suppressed} more problem(s) in this file are not listed",
-                                    "fix the ones listed and run check again",
-                                    "error" if reader.failed else "warning"))
-        if obj is not None and not reader.failed:
-            out[doc.id] = obj
+        at = (doc.path, doc.digest)
+        outcome = memo.get(at) if memo is not None and doc.digest else None
+        if outcome is None:
+            outcome = _read_one(doc, read)
+        if used is not None and doc.digest:
+            used[at] = outcome
+        problems.extend(outcome[1])
+        if outcome[0] is not None:
+            out[doc.id] = outcome[0]
     return out
+
+
+def _read_one(doc: RawDocument,
+              read: Callable[[Reader, RawDocument], Any]) -> tuple[Any, tuple[Problem, ...]]:
+    """Return the object read from `doc` (None if it failed) and the problems found in it."""
+    found: list[Problem] = []
+    reader = Reader(doc, found)
+    obj = read(reader, doc)
+    if reader.suppressed:
+        found.append(Problem(doc.path, 1, 1,
+                             f"{reader.suppressed} more problem(s) in this file are not listed",
+                             "fix the ones listed and run check again",
+                             "error" if reader.failed else "warning"))
+    return (obj if obj is not None and not reader.failed else None), tuple(found)
 
 
 def _check_id(reader: Reader, doc: RawDocument, what: str) -> bool:

@@ -1,0 +1,50 @@
+"""What a long-lived process (`serve`) keeps between builds of one site, so that a rebuild after an
+edit redoes only the work the edit touched.
+
+A build from the command line starts from its on-disk caches (parse cache, manifest) and otherwise
+computes everything again; `serve` keeps one Warm for its life and hands it to every build. Each
+part is used only after checking that what it was made from is unchanged, by stamp, digest or
+identity, so a part that no longer applies costs time, never a stale page:
+
+- `stamps`: each content file's stamp and parse-cache key (load.FileStamps): unchanged files are
+  neither read nor hashed again;
+- `parse`: the parse cache, held in memory instead of read from disk at each build;
+- `check`: what validating each file gave (validate.CheckMemo): unchanged files give the same
+  model objects build after build, which the next part relies on;
+- `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitrep.load import FileStamps, ParseCache
+from sitrep.page_keys import KeyMemo
+from sitrep.validate import CheckMemo
+
+
+@dataclass(slots=True)
+class Warm:
+    """The state one site's builds in one process share (see the module's docstring)."""
+
+    site: tuple[Path, Path | None] | None = None
+    """The content folder and parse cache the parts below belong to."""
+    stamps: FileStamps = field(default_factory=dict)
+    parse: ParseCache | None = None
+    check: CheckMemo = field(default_factory=CheckMemo)
+    keys: KeyMemo = field(default_factory=KeyMemo)
+
+    def for_site(self, content_dir: Path, cache_path: Path | None) -> Warm:
+        """Return self, emptied first if it was filled by builds of another site."""
+        site = (content_dir.resolve(), cache_path)
+        if self.site != site:
+            self.site = site
+            self.stamps, self.parse = {}, None
+            self.check, self.keys = CheckMemo(), KeyMemo()
+        return self
+
+    def save(self) -> None:
+        """Write the parse cache for builds in other processes (builds here save it only at first)."""
+        if self.parse is not None:
+            ParseCache(self.parse.path, {}, self.parse.entries).save()
