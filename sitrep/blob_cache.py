@@ -28,6 +28,10 @@ class BlobCache:
         self.used: set[str] = set()
         self.hits = 0
 
+    def has(self, key: str) -> bool:
+        """Return whether an entry is stored under `key` (another build may prune it a moment later)."""
+        return self.folder is not None and (self.folder / f"{key}{self.suffix}").is_file()
+
     def get_or_make(self, key: str, make: Callable[[], bytes]) -> bytes:
         """Return the bytes cached under `key`, or make, store and return them."""
         self.used.add(key)

@@ -34,7 +34,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Corpus, Event
 from sitrep.urls import absolute_url, output_path, url_for
-from sitrep.write import OutputFile, SiteFile
+from sitrep.write import OutputFile, PendingFile, SiteFile
 
 ACLED_COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
@@ -324,44 +324,82 @@ def _scopes(corpus: Corpus, indexes: Indexes) -> Iterator[tuple[str | None, str 
         yield "actors", actor_id, indexes.by_actor.get(actor_id, ())
 
 
-def data_files(fmt: str) -> Callable[[Corpus, Indexes, SiteConfig], Iterator[OutputFile]]:
+FragmentMemo = dict[str, dict[str, list[str]]]
+"""Format → month key → that month's fragments: what the last fill of each format read, kept by a
+long-lived process (serve; warm.py) so its rebuilds need not read them from the cache folder."""
+
+
+def data_files(fmt: str) -> Callable[..., Iterator[SiteFile]]:
     """Return the exporter writing one format for the site, each region and each actor."""
-    def exporter(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+    def exporter(corpus: Corpus, indexes: Indexes, config: SiteConfig,
+                 memo: FragmentMemo | None = None) -> Iterator[SiteFile]:
         # Each event is in the site's file, its region's and each of its actors': serialise it once.
-        # The cache lives for one format only (~1 KB an event), then is dropped.
+        # The cache lives for one format only (~1 KB an event), then is dropped. It is filled when
+        # a first file must be made: on a rebuild after an edit, most files are kept by their key.
         cache: dict[str, str] = {}
         months = BlobCache(config.cache_dir / "export" if config.cache_dir else None, f".{fmt}.json")
-        if months.folder is not None:
-            _fill_by_month(fmt, indexes.listed, corpus, config, cache, months)
+        salt = page_keys.salt(config, f"export file {fmt}\0".encode(), _names_digest(corpus))
+        filled = months.folder is None
+
+        def make(events: Sequence[Event]) -> bytes:
+            nonlocal filled
+            if not filled:
+                kept = _fill_by_month(fmt, indexes.listed, corpus, config, cache, months,
+                                      memo.get(fmt, {}) if memo is not None else {})
+                if memo is not None:
+                    memo[fmt] = kept
+                filled = True
+            return render_events(fmt, events, corpus, config, cache)
+
         for scope, ident, events in _scopes(corpus, indexes):
-            yield OutputFile(data_path(fmt, config, scope, ident),
-                             render_events(fmt, events, corpus, config, cache))
+            path = data_path(fmt, config, scope, ident)
+            key = _file_key(salt, events, corpus)
+            yield (OutputFile(path, make(events)) if key is None
+                   else PendingFile(path, key, partial(make, events)))
         months.prune()
     return exporter
 
 
+def _file_key(salt: bytes, events: Sequence[Event], corpus: Corpus) -> bytes | None:
+    """Return the key of an export file of `events`: what each fragment is made from is the event's
+    file, the names (in `salt`, with the config and code); None when an event has no file digest."""
+    digests = [corpus.file_digest(e) for e in events]
+    if None in digests:
+        return None
+    return hashlib.blake2b(salt + len(digests).to_bytes(8, "little") + b"".join(digests),  # type: ignore[arg-type]
+                           digest_size=20).digest()
+
+
 def _fill_by_month(fmt: str, events: Sequence[Event], corpus: Corpus, config: SiteConfig,
-                   cache: dict[str, str], months: BlobCache) -> None:
-    """Put every event's fragment in `cache`, taking each month's from `months` when none of its
-    events changed since a build made them: an edit then serialises one month's events again,
+                   cache: dict[str, str], months: BlobCache,
+                   known: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Put every event's fragment in `cache`, taking each month's from `known` or `months` when none
+    of its events changed since a build made them: an edit then serialises one month's events again,
     not every event of the site. A month is keyed by its events' file digests (an event made
     other than from its file has none, and its month is serialised as usual), the names the
-    fragments show, the config and Sitrep's code."""
+    fragments show, the config and Sitrep's code. Return the months' fragments by key."""
     names, form = _Names(corpus), FORMATS[fmt]
     salt = page_keys.salt(config, f"export {fmt}\0".encode(), _names_digest(corpus))
+    found: dict[str, list[str]] = {}
     for _, group in itertools.groupby(events, key=lambda e: (e.date.start.year, e.date.start.month)):
         month = list(group)
         digests = [corpus.file_digest(e) for e in month]
         if None in digests:
             continue
         key = hashlib.blake2b(salt + b"".join(digests), digest_size=20).hexdigest()  # type: ignore[arg-type]
-        data = months.get_or_make(key, partial(_month_fragments, form, month, names, config))
-        try:
-            fragments = json.loads(data)
-        except ValueError:
-            continue  # a damaged entry: render_events serialises these events again
+        fragments = known.get(key)
+        if fragments is None:
+            data = months.get_or_make(key, partial(_month_fragments, form, month, names, config))
+            try:
+                fragments = json.loads(data)
+            except ValueError:
+                continue  # a damaged entry: render_events serialises these events again
+        else:
+            months.used.add(key)  # not pruned, although not read
         if isinstance(fragments, list) and len(fragments) == len(month):
             cache.update(zip((e.id for e in month), fragments, strict=True))
+            found[key] = fragments
+    return found
 
 
 def _month_fragments(form: Format, month: Sequence[Event], names: _Names, config: SiteConfig) -> bytes:
@@ -388,14 +426,20 @@ def _sitemap(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[O
     return iter_files(corpus, indexes, config)
 
 
-Exporter = Callable[[Corpus, Indexes, SiteConfig], Iterator[SiteFile]]
+Exporter = Callable[..., Iterator[SiteFile]]
 EXPORTERS: Mapping[str, Exporter] = {
     "csv": data_files("csv"), "json": data_files("json"), "geojson": data_files("geojson"),
     "atom": _feeds, "sitemap": _sitemap,
 }
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
-    """Yield every export: data files, Atom feeds, sitemap.xml and robots.txt."""
-    for exporter in EXPORTERS.values():
-        yield from exporter(corpus, indexes, config)
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
+               memo: FragmentMemo | None = None) -> Iterator[SiteFile]:
+    """Yield every export: data files, Atom feeds, sitemap.xml and robots.txt.
+
+    A long-lived process passes the same `memo` to each build (see FragmentMemo)."""
+    for fmt, exporter in EXPORTERS.items():
+        if fmt in FORMATS:
+            yield from exporter(corpus, indexes, config, memo)
+        else:
+            yield from exporter(corpus, indexes, config)

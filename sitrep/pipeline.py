@@ -95,7 +95,7 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     indexes = _timed(timings, "index", lambda: build_indexes(corpus))
     ahead: set[str] = set()
     with disk_cache(config.cache_dir):
-        extra = {"render": {"memo": warm.keys}} if warm else {}
+        extra = {"render": {"memo": warm.keys}, "export": {"memo": warm.exports}} if warm else {}
         files = _chain_stages(corpus, indexes, config, timings, ahead, extra)
         write_started = time.perf_counter()
         report = write_site(files, out_dir, lock=False,  # build() holds the lock

@@ -165,11 +165,30 @@ def shard_size(config: SiteConfig) -> int:
 def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
     """Whether the pipeline may build the index beside the other stages (in a forked process).
 
-    Yes for up to AHEAD_MAX dated records: Pagefind then works on the other core while pages
-    render, one shard at a time, and the build beside it is small. A larger index is built in the
-    build's process before the other stages (RUNS_EARLY), so Pagefind's memory (about 100 KB per
-    record of the shard it is building) never adds to the renderers' at their peak."""
-    return count_records(corpus, indexes)[0] <= AHEAD_MAX
+    Yes when Pagefind has up to AHEAD_MAX dated records to index: it then works on the other core
+    while pages render, one shard at a time, and the build beside it is small. That is any site of
+    up to AHEAD_MAX dated records, and a rebuild of a larger one that takes most shards from the
+    cache (after an edit: one). A larger index is built in the build's process before the other
+    stages (RUNS_EARLY), so Pagefind's memory (about 100 KB per record of the shard it is building)
+    never adds to the renderers' at their peak."""
+    dated = count_records(corpus, indexes)[0]
+    return dated <= AHEAD_MAX or to_index(corpus, indexes, config) <= AHEAD_MAX
+
+
+def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
+    """Return how many dated records a build of the index must give Pagefind: those of the shards
+    whose bundle is not in the cache by its inputs (ShardInputs)."""
+    plan = ShardPlan.for_corpus(corpus, indexes, config)
+    if plan.count <= 1 or config.cache_dir is None:
+        return sum(plan.lengths)
+    bundles = BlobCache(config.cache_dir / "search", ".bundle")
+    inputs = ShardInputs(corpus, config.language)
+    missing = 0
+    for name, items in plan.chunks(dated_items(corpus, indexes)):
+        key = inputs.key(items, f"{name}/")
+        if key is None or not bundles.has(key):
+            missing += len(items)
+    return missing
 
 
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:

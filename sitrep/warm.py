@@ -11,7 +11,8 @@ identity, so a part that no longer applies costs time, never a stale page:
 - `parse`: the parse cache, held in memory instead of read from disk at each build;
 - `check`: what validating each file gave (validate.CheckMemo): unchanged files give the same
   model objects build after build, which the next part relies on;
-- `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo).
+- `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo);
+- `exports`: each month's export fragments by their key (export.FragmentMemo).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitrep.export import FragmentMemo
 from sitrep.load import FileStamps, ParseCache
 from sitrep.page_keys import KeyMemo
 from sitrep.validate import CheckMemo
@@ -34,6 +36,7 @@ class Warm:
     parse: ParseCache | None = None
     check: CheckMemo = field(default_factory=CheckMemo)
     keys: KeyMemo = field(default_factory=KeyMemo)
+    exports: FragmentMemo = field(default_factory=dict)
 
     def for_site(self, content_dir: Path, cache_path: Path | None) -> Warm:
         """Return self, emptied first if it was filled by builds of another site."""
@@ -41,7 +44,7 @@ class Warm:
         if self.site != site:
             self.site = site
             self.stamps, self.parse = {}, None
-            self.check, self.keys = CheckMemo(), KeyMemo()
+            self.check, self.keys, self.exports = CheckMemo(), KeyMemo(), {}
         return self
 
     def save(self) -> None:

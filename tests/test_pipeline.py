@@ -11,7 +11,7 @@ import pytest
 
 from sitrep.config import load_config
 from sitrep.errors import ContentError
-from sitrep.pipeline import OUTPUT_STAGES, build
+from sitrep.pipeline import OUTPUT_STAGES, build, default_cache
 from tests.conftest import CONFIG, ROOT
 
 
@@ -173,6 +173,30 @@ def test_search_runs_ahead_in_its_own_process_up_to_ahead_max_records(
     assert ("search_wait" in result.timings) == (ahead_max == 4) and result.timings["search"] > 0
     assert (tmp_path / "site" / "pagefind" / "pagefind-entry.json").is_file()
     assert len(list((tmp_path / "site" / "pagefind").glob("shard-*/pagefind-entry.json"))) == 4
+
+
+def test_a_rebuild_indexing_few_records_runs_search_ahead_whatever_the_sites_size(
+        minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above AHEAD_MAX dated records, but an edit re-indexes only its shard: that runs beside the render.
+    from sitrep import search
+
+    monkeypatch.setattr(search, "AHEAD_MAX", 2)
+    config = load_config(CONFIG)
+    config = replace(config, extra={**config.extra, "sitrep": {**config.extra.get("sitrep", {}),
+                                                               "search_shard_size": 2}})
+    out = tmp_path / "site"
+    cold = build(minimal_copy, out, config, cache_path=default_cache(out))
+    assert "search_wait" not in cold.timings  # 4 records to index: in the build's process
+    event = next(minimal_copy.glob("events/**/2019-04-13-aleppo-*.yaml"))
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Updated ", 1),
+                     encoding="utf-8")
+    edit = build(minimal_copy, out, config, cache_path=default_cache(out))
+    assert "search_wait" in edit.timings  # one shard's records to index: ahead
+    assert any(p.startswith("pagefind/shard-") for p in edit.report.written)
+    fresh = tmp_path / "fresh"
+    build(minimal_copy, fresh, config)
+    assert {p: (out / p).read_bytes() for p in edit.report.written if p.startswith("pagefind/")} == {
+        p: (fresh / p).read_bytes() for p in edit.report.written if p.startswith("pagefind/")}
 
 
 @pytest.mark.parametrize("failure", ["raises", "dies"])
