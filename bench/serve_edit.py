@@ -28,7 +28,8 @@ def main(argv: list[str]) -> int:
     from bench.run import edit_one_event
 
     content, site = Path(argv[0]), Path(argv[1])
-    preview = Preview(content, site, ROOT / "mkdocs.yml")
+    # As `./run serve` names it (bench/run.py runs this in ROOT, as it runs build.py).
+    preview = Preview(content, site, Path("mkdocs.yml"))
     start = time.perf_counter()
     if not preview.rebuild():
         raise SystemExit(f"the preview's first build failed: {preview.error}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import pickle
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -80,13 +81,21 @@ def code_digest() -> bytes:
 def salt(config: SiteConfig, *extra: bytes) -> bytes:
     """Return what the keys of one kind of output share: package code, libraries, the config and
     `extra` (what else that kind is made with). The config's repr is used without its cache
-    folder, which says where work is kept, not what a page shows."""
+    folder, which says where work is kept, not what a page shows, and with its own and the
+    content's paths made absolute: `serve` and `build.py --config ./mkdocs.yml` name the same files
+    as `build.py` does, and must find the same keys."""
     h = hashlib.blake2b(digest_size=20)
     for part in extra:
         h.update(part)
     h.update(code_digest())
-    h.update(repr(dataclasses.replace(config, cache_dir=None)).encode("utf-8", "surrogatepass"))
+    same = dataclasses.replace(config, cache_dir=None, config_path=_absolute(config.config_path),
+                               content_dir=_absolute(config.content_dir))
+    h.update(repr(same).encode("utf-8", "surrogatepass"))
     return h.digest()
+
+
+def _absolute(path: Path | str | None) -> Path | None:
+    return None if path is None else Path(os.path.abspath(path))
 
 
 def build_salt(config: SiteConfig, templates: Path) -> bytes:

@@ -34,6 +34,7 @@ from sitrep.model import Corpus
 from sitrep.validate import Checked, check
 from sitrep.warm import Warm
 from sitrep.write import (
+    Manifest,
     OutputFile,
     PendingFile,
     SiteFile,
@@ -78,7 +79,7 @@ def build(content_dir: Path, out_dir: Path, config: SiteConfig | None = None, *,
         config = replace(config or load_config(None), content_dir=content_dir,
                          cache_dir=cache_path.parent if cache_path else None)
         return _build(content_dir, out_dir, config, cache_path, strict,
-                      warm.for_site(content_dir, cache_path) if warm else None)
+                      warm.for_site(content_dir, out_dir, cache_path) if warm else None)
 
 
 def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Path | None,
@@ -98,13 +99,29 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
         extra = {"render": {"memo": warm.keys}, "export": {"memo": warm.exports}} if warm else {}
         files = _chain_stages(corpus, indexes, config, timings, ahead, extra)
         write_started = time.perf_counter()
-        report = write_site(files, out_dir, lock=False,  # build() holds the lock
-                            manifest=manifest_path(cache_path) if cache_path else None)
+        report = _write(files, out_dir, cache_path, warm)
     # What the writer's loop spent waiting for stages in this thread is theirs, not the writer's.
     timings["write"] = time.perf_counter() - write_started - sum(
         timings.get(f"{s}_wait" if s in ahead else s, 0.0) for s in OUTPUT_STAGES)
     timings["total"] = time.perf_counter() - started
     return BuildResult(corpus, report, warnings, timings)
+
+
+def _write(files: Iterable[SiteFile], out_dir: Path, cache_path: Path | None,
+           warm: Warm | None) -> WriteReport:
+    """Write the site; a long-lived process keeps the writer's records in memory between builds
+    (saved by Warm.save), a build from the command line reads and saves them each time."""
+    path = manifest_path(cache_path) if cache_path else None
+    if warm is None or path is None:
+        return write_site(files, out_dir, lock=False, manifest=path)  # build() holds the lock
+    records, warm.manifest = (warm.manifest.following() if warm.manifest else None), None
+    if records is None:  # the first build, or the last one failed: the file says what is there
+        records = Manifest.open(path)
+        report = write_site(files, out_dir, lock=False, manifest=records)
+    else:
+        report = write_site(files, out_dir, lock=False, manifest=records, save=False)
+    warm.manifest = records
+    return report
 
 
 def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float],

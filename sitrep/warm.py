@@ -12,7 +12,12 @@ identity, so a part that no longer applies costs time, never a stale page:
 - `check`: what validating each file gave (validate.CheckMemo): unchanged files give the same
   model objects build after build, which the next part relies on;
 - `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo);
-- `exports`: each month's export fragments by their key (export.FragmentMemo).
+- `exports`: each month's export fragments by their key (export.FragmentMemo);
+- `manifest`: the writer's records of the last build (write.Manifest), not read back from disk.
+
+The parse cache and the writer's records are saved at the first build and by `save`, which
+`serve` calls when it stops: a build in another process then finds them up to date. If that
+never happens (serve killed), such a build finds older ones, which cost it time, never correctness.
 """
 
 from __future__ import annotations
@@ -24,30 +29,35 @@ from sitrep.export import FragmentMemo
 from sitrep.load import FileStamps, ParseCache
 from sitrep.page_keys import KeyMemo
 from sitrep.validate import CheckMemo
+from sitrep.write import Manifest
 
 
 @dataclass(slots=True)
 class Warm:
     """The state one site's builds in one process share (see the module's docstring)."""
 
-    site: tuple[Path, Path | None] | None = None
-    """The content folder and parse cache the parts below belong to."""
+    site: tuple[Path, Path, Path | None] | None = None
+    """The content folder, output folder and parse cache the parts below belong to."""
     stamps: FileStamps = field(default_factory=dict)
     parse: ParseCache | None = None
     check: CheckMemo = field(default_factory=CheckMemo)
     keys: KeyMemo = field(default_factory=KeyMemo)
     exports: FragmentMemo = field(default_factory=dict)
+    manifest: Manifest | None = None
 
-    def for_site(self, content_dir: Path, cache_path: Path | None) -> Warm:
+    def for_site(self, content_dir: Path, out_dir: Path, cache_path: Path | None) -> Warm:
         """Return self, emptied first if it was filled by builds of another site."""
-        site = (content_dir.resolve(), cache_path)
+        site = (content_dir.resolve(), out_dir.resolve(), cache_path)
         if self.site != site:
             self.site = site
             self.stamps, self.parse = {}, None
-            self.check, self.keys, self.exports = CheckMemo(), KeyMemo(), {}
+            self.check, self.keys, self.exports, self.manifest = CheckMemo(), KeyMemo(), {}, None
         return self
 
     def save(self) -> None:
-        """Write the parse cache for builds in other processes (builds here save it only at first)."""
+        """Write the parse cache and the writer's records for builds in other processes (builds here
+        save them only at first). Call it holding the site's build lock."""
         if self.parse is not None:
             ParseCache(self.parse.path, {}, self.parse.entries).save()
+        if self.manifest is not None:
+            self.manifest.save()

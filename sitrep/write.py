@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import click
@@ -160,18 +161,18 @@ class Manifest:
         spare = rest[0] if isinstance(rest[0], SpareRecord) else None
         return cls(path, entries, spare=spare)
 
-    def _intact(self, rel: str, target: Path) -> Stamp | None:
+    def _intact(self, rel: str, target: str | Path) -> Stamp | None:
         """Return the record of `rel` if `target` is still the file it describes."""
         stamp = self.entries.get(rel)
         if stamp is None:
             return None
         try:
-            st = target.stat()
+            st = os.stat(target)
         except OSError:
             return None
         return stamp if (st.st_size, st.st_mtime_ns, st.st_ino) == stamp[:3] else None
 
-    def same(self, rel: str, target: Path, data: bytes, key: bytes = b"") -> bool | None:
+    def same(self, rel: str, target: str | Path, data: bytes, key: bytes = b"") -> bool | None:
         """Return whether `target` holds `data` by its record; None when the record cannot be trusted."""
         stamp = self._intact(rel, target)
         if stamp is None or stamp[0] != len(data):
@@ -181,7 +182,7 @@ class Manifest:
             self.fresh[rel] = (*stamp[:4], key)
         return same
 
-    def same_key(self, rel: str, target: Path, key: bytes) -> bool:
+    def same_key(self, rel: str, target: str | Path, key: bytes) -> bool:
         """Return whether `target` is the intact file the previous build made from the same `key`."""
         stamp = self._intact(rel, target)
         if stamp is None or not key or stamp[4] != key:
@@ -192,6 +193,10 @@ class Manifest:
     def record(self, rel: str, st: os.stat_result, data: bytes, key: bytes = b"") -> None:
         if self.path is not None:
             self.fresh[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, _digest(data), key)
+
+    def following(self) -> Manifest:
+        """Return the manifest the next build reads: this build's records, without a file read."""
+        return Manifest(self.path, dict(self.fresh), spare=self.fresh_spare)
 
     def save(self) -> None:
         """Write this build's records, atomically (the build lock serialises writers)."""
@@ -211,16 +216,20 @@ _UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\x7f\\]")
 
 def check_path(path: str) -> str:
     """Return `path` if it is a safe relative POSIX path inside the site, else raise WriteError."""
-    parts = path.split("/")  # not PurePosixPath: it would hide "a//b" and "./a", which alias "a/b" and "a"
-    bad = (not path or path.startswith("/") or not parts or any(p in ("..", ".", "") for p in parts)
-           or _UNSAFE_CHARACTER.search(path) is not None)
-    if not bad:
-        # Windows drops a trailing dot or space, so "a." and "a" would be one file there.
-        bad = any(len(p.encode()) > MAX_NAME or p.split(".")[0].lower() in _RESERVED or p.endswith((".", " "))
-                  for p in parts)
-    if bad:
+    # Not PurePosixPath: it would hide "a//b" and "./a", which alias "a/b" and "a".
+    if (not path or path.startswith("/") or _UNSAFE_CHARACTER.search(path) is not None
+            or any(map(_bad_part, path.split("/")))):
         raise WriteError(f"refusing to write unsafe output path {path[:80]!r}")
     return path
+
+
+@lru_cache(maxsize=1 << 16)
+def _bad_part(part: str) -> bool:
+    """Whether one name of a path is unsafe: empty, "." or "..", too long, a Windows device name, or
+    ending in a dot or space (Windows drops those, so "a." and "a" would be one file there).
+    Cached: a site's paths share most of their folder and file names."""
+    return (part in ("..", ".", "") or len(part.encode()) > MAX_NAME
+            or part.split(".")[0].lower() in _RESERVED or part.endswith((".", " ")))
 
 
 def resolve_out(out_dir: Path) -> Path:
@@ -265,22 +274,24 @@ def close_inherited_locks() -> None:
 
 
 def write_site(files: Iterable[SiteFile], out_dir: Path, *, lock: bool = True,
-               manifest: Path | None = None) -> WriteReport:
+               manifest: Path | Manifest | None = None, save: bool = True) -> WriteReport:
     """Write `files` as the complete new content of `out_dir`, atomically; return what changed.
 
     With lock=False the caller already holds `build_lock(out_dir)`: the pipeline takes it before it
     loads content, so a second build fails at once instead of after all its work. `manifest` is a
     file (outside `out_dir`) recording what was written, so the next build can skip reading it back,
-    and keep a PendingFile whose key has not changed without making it.
+    and keep a PendingFile whose key has not changed without making it. A long-lived process may
+    pass the Manifest itself (`Manifest.following` of its last build's) and not `save` it each time.
     """
     out_dir = resolve_out(out_dir)
+    records = manifest if isinstance(manifest, Manifest) else Manifest.open(manifest)
     if lock:
         with build_lock(out_dir):
-            return _write_locked(files, out_dir, Manifest.open(manifest))
-    return _write_locked(files, out_dir, Manifest.open(manifest))
+            return _write_locked(files, out_dir, records, save)
+    return _write_locked(files, out_dir, records, save)
 
 
-def _write_locked(files: Iterable[SiteFile], out_dir: Path, manifest: Manifest) -> WriteReport:
+def _write_locked(files: Iterable[SiteFile], out_dir: Path, manifest: Manifest, save: bool) -> WriteReport:
     _recover(out_dir)
     _refuse_foreign(out_dir)
     staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
@@ -304,7 +315,8 @@ def _write_locked(files: Iterable[SiteFile], out_dir: Path, manifest: Manifest) 
                                            folder_stamps(out_dir, folders_of(produced)))
     else:
         shutil.rmtree(staging, ignore_errors=True)
-    manifest.save()  # after the swap: a kill before this leaves records that no longer match, so unused
+    if save:  # after the swap: a kill before this leaves records that no longer match, so unused
+        manifest.save()
     return WriteReport(tuple(written), unchanged, len(stale), kept, old.from_spare)
 
 
@@ -460,6 +472,7 @@ def _write_files(files: Iterable[SiteFile], staging: Path, old: set[str],
     unchanged = kept = 0
     made_dirs: set[Path] = set()
     manifest = manifest or Manifest(None)
+    root = str(staging)
     for f in files:
         path = check_path(f.path)
         if path in produced:
@@ -469,15 +482,16 @@ def _write_files(files: Iterable[SiteFile], staging: Path, old: set[str],
         if other != path:
             raise WriteError(f"outputs {other!r} and {path!r} differ only in case; two ids or pages collide")
         produced.add(path)
-        target = staging / path
+        where = f"{root}/{path}"  # a str, not a Path: this loop runs for every file of the site
         key = b""
         if isinstance(f, PendingFile):
             key = f.key
-            if path in old and manifest.same_key(path, target, key):
+            if path in old and manifest.same_key(path, where, key):
                 unchanged += 1
                 kept += 1
                 continue
         data = f.data
+        target = Path(where)
         if path in old and _unchanged(manifest, path, target, data, key):
             unchanged += 1
             continue

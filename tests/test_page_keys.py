@@ -63,6 +63,11 @@ def test_salt_covers_templates_and_config_but_not_the_cache_folder(tmp_path: Pat
     salt = build_salt(config, templates)
     assert build_salt(dataclasses.replace(config, cache_dir=tmp_path), templates) == salt
     assert build_salt(dataclasses.replace(config, site_name="Another"), templates) != salt
+    # serve names mkdocs.yml as build.py does only when run from the same folder: the same files.
+    relative = Path(os.path.relpath(CONFIG))
+    assert build_salt(dataclasses.replace(config, config_path=relative), templates) == build_salt(
+        dataclasses.replace(config, config_path=CONFIG.resolve()), templates)
+    assert build_salt(dataclasses.replace(config, config_path=tmp_path / "mkdocs.yml"), templates) != salt
     base = templates / "base.html"
     base.write_text(base.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert build_salt(config, templates) != salt

@@ -15,7 +15,8 @@ from sitrep.errors import ContentError
 from sitrep.load import ParseCache, load
 from sitrep.model import Event
 from sitrep.page_keys import KeyMemo, identical
-from sitrep.pipeline import build, default_cache
+from sitrep.pipeline import build, default_cache, manifest_path
+from sitrep.serve import Preview
 from sitrep.validate import CheckMemo, check
 from sitrep.warm import Warm
 from tests.conftest import CONFIG
@@ -173,3 +174,23 @@ def test_key_memo_reuses_a_key_only_for_identical_inputs() -> None:
     assert memo.key("b.html", b"other salt", "t.html", (1, "x"), lambda: compute(b"k5")) == b"k5"
     memo.done()
     assert made == [b"k1", b"k3", b"k4", b"k5"]
+
+
+def test_serve_saves_its_caches_when_it_stops_so_the_next_build_starts_from_them(minimal_copy: Path,
+                                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    preview = Preview(minimal_copy, out, CONFIG)
+    assert preview.rebuild() and preview.rebuild()  # the second retires a site: the next stages from it
+    records, parsed = manifest_path(default_cache(out)), default_cache(out)
+    first = (records.stat().st_mtime_ns, parsed.stat().st_mtime_ns)
+    edit(minimal_copy / EVENT, "title: ", "title: Updated ")
+    assert preview.rebuild()
+    assert preview.last is not None and preview.last.report.from_spare
+    # Kept in memory by the preview, not written at each rebuild...
+    assert (records.stat().st_mtime_ns, parsed.stat().st_mtime_ns) == first
+    preview.stop()
+    # ...but when it stops, so a build from the command line knows what the preview wrote and parsed.
+    assert records.stat().st_mtime_ns != first[0] and parsed.stat().st_mtime_ns != first[1]
+    again = build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out))
+    assert again.report.from_spare and again.report.written == ()
+    assert set(ParseCache.open(parsed).entries) == {d.digest for d in load(minimal_copy) if d.digest}
