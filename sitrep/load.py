@@ -237,11 +237,21 @@ def _walk(content_dir: Path) -> Iterator[tuple[str, Path]]:
         root = content_dir / kind
         if not root.is_dir():
             continue
-        pattern = "**/*" if kind in ("events", "pages") else "*"
-        for path in sorted(root.glob(pattern)):
+        for path in _entries(root) if kind in ("events", "pages") else sorted(root.iterdir()):
             if path.name.startswith(".") or not path.name.endswith(_SUFFIXES[kind]):
                 continue
             yield kind, path
+
+
+def _entries(root: Path) -> list[Path]:
+    """Return every entry under `root`, as sorted(root.glob("**/*")) does (folders too, links to
+    folders not followed) in a tenth of its time: at 100k events, seconds of every build."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        found.extend(os.path.join(folder, name) for name in dirs)
+        found.extend(os.path.join(folder, name) for name in files)
+    found.sort(key=lambda p: p.split(os.sep))  # how Paths sort: name by name
+    return [Path(p) for p in found]
 
 
 def _stray_entries(content_dir: Path) -> Iterator[RawDocument]:

@@ -177,7 +177,8 @@ def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
 
 def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
     """Return how many dated records a build of the index must give Pagefind: those of the shards
-    whose bundle is not in the cache by its inputs (ShardInputs)."""
+    whose bundle is not in the cache by its inputs (ShardInputs). Counting stops above AHEAD_MAX
+    (a cold build would otherwise key every shard twice)."""
     plan = ShardPlan.for_corpus(corpus, indexes, config)
     if plan.count <= 1 or config.cache_dir is None:
         return sum(plan.lengths)
@@ -188,6 +189,8 @@ def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
         key = inputs.key(items, f"{name}/")
         if key is None or not bundles.has(key):
             missing += len(items)
+            if missing > AHEAD_MAX:
+                break
     return missing
 
 

@@ -365,3 +365,16 @@ def test_positions_count_lines_as_editors_do(write_tree: TreeWriter) -> None:
     root = write_tree({EVENT: 'title: "x\u2029y"\nstatus: draft\nsummary: s\n'})
     assert locate(str(root / EVENT), ("summary",)) == (3, 10)
     assert locate(str(root / EVENT), ("summary",), key=True) == (3, 1)
+
+
+def test_entries_are_what_a_recursive_glob_finds_in_the_same_order(tmp_path: Path) -> None:
+    from sitrep.load import _entries
+
+    root = tmp_path / "events"
+    for rel in ("2019/a.yaml", "2019/b/c.yaml", "2019b.yaml", ".hidden/x.yaml", "A/z.yaml", "d.yaml/e.yaml"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "y.yaml").write_text("y", encoding="utf-8")
+    (root / "link").symlink_to(tmp_path / "elsewhere")  # listed, not followed, as glob does
+    assert _entries(root) == sorted(root.glob("**/*"))
