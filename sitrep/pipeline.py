@@ -218,7 +218,7 @@ class _Forked:
         self._process.start()
         sender.close()
 
-    def result(self) -> tuple[list[OutputFile], float]:
+    def result(self) -> tuple[list[SiteFile], float]:
         """Return the stage's files and its time, or raise what it raised."""
         try:
             status, payload, seconds = self._results.recv()
@@ -231,7 +231,7 @@ class _Forked:
         self._process.join()
         if status != "ok":
             raise payload
-        return [OutputFile(path, data) for path, data in payload], seconds
+        return payload, seconds
 
     def stop(self) -> None:
         if self._process.is_alive():
@@ -246,7 +246,10 @@ def _run_stage(parent: int, sender: Connection, module: ModuleType, corpus: Corp
     close_inherited_locks()
     start = time.perf_counter()
     try:
-        files = [(f.path, f.data) for f in module.iter_files(corpus, indexes, config)]
+        # A PendingFile goes as it is: its key and a `make` that pickles (search's reads the cache),
+        # which the build calls only if its site lacks the file.
+        files = [f if isinstance(f, PendingFile) else OutputFile(f.path, f.data)
+                 for f in module.iter_files(corpus, indexes, config)]
         sender.send(("ok", files, time.perf_counter() - start))
     except Exception as exc:  # handed to the build, which raises it
         try:

@@ -124,8 +124,8 @@ def test_pages_kept_by_their_key_are_the_pages_a_fresh_build_makes(minimal_copy:
     build(minimal_copy, fresh, load_config(CONFIG))
     assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in snapshot(fresh).items()}
     pages = sum(1 for p in snapshot(out) if p.endswith(".html"))
-    exports = sum(1 for p in snapshot(out) if p.startswith("data/"))
-    assert 0 < rebuilt.kept < pages + exports  # pages and data exports are kept by their keys
+    keyed = sum(1 for p in snapshot(out) if p.startswith(("data/", "pagefind/")))
+    assert 0 < rebuilt.kept < pages + keyed  # pages, data exports and search files are kept by key
     shown = SHOWN[kind]
     if shown.endswith(".html"):
         assert shown in rebuilt.written
@@ -150,13 +150,15 @@ def test_a_template_or_config_change_renders_every_page_again(minimal_copy: Path
     report = build(minimal_copy, out, load_config(project / "mkdocs.yml"), cache_path=cache).report
     pages = [p for p in snapshot(out) if p.endswith(".html")
              and p.startswith(("index", "events/", "regions/", "actors/", "sources/", "timeline/", "map/"))]
-    untemplated = [p for p in snapshot(out) if p.startswith(("feeds/", "data/"))]
-    assert report.kept == len(untemplated) and len(pages) >= 15  # Atom feeds and exports use no template
+    untemplated = [p for p in snapshot(out) if p.startswith(("feeds/", "data/", "pagefind/"))]
+    assert report.kept == len(untemplated) and len(pages) >= 15  # these use no template
     assert all("<!-- v2 -->" in (out / p).read_text(encoding="utf-8") for p in pages)
     mkdocs = project / "mkdocs.yml"
     mkdocs.write_text(mkdocs.read_text(encoding="utf-8").replace("site_name:", "site_name: Renamed", 1),
                       encoding="utf-8")
-    assert build(minimal_copy, out, load_config(mkdocs), cache_path=cache).report.kept == 0
+    renamed = build(minimal_copy, out, load_config(mkdocs), cache_path=cache).report
+    # Only the search index is kept: its records do not read the config (search_records).
+    assert renamed.kept == sum(1 for p in snapshot(out) if p.startswith("pagefind/"))
 
 
 @pytest.mark.parametrize("ahead_max", [4, 3])

@@ -290,3 +290,24 @@ def test_shards_kept_by_their_inputs_are_what_pagefind_makes_again(tmp_path: Pat
     changed = {p.split("/")[1] if p.startswith("pagefind/shard-") else "" for p in edited
                if edited[p] != first.get(p) and p.startswith("pagefind/")}
     assert len(made) == len(changed) >= 1
+
+
+def test_a_cached_bundle_is_handed_on_as_keyed_files_whose_bytes_are_read_when_made(tmp_path: Path) -> None:
+    import pickle
+
+    from sitrep.blob_cache import BlobCache
+    from sitrep.write import PendingFile
+
+    bundles = BlobCache(tmp_path, ".bundle")
+    blob = search._pack([OutputFile("pagefind/a.pf", b"A"), OutputFile("pagefind/b.pf", b"B")])
+    files = list(search._cached_bundle(bundles, "k1", lambda: blob))
+    assert [f.path for f in files] == ["pagefind/a.pf", "pagefind/b.pf"]
+    assert all(isinstance(f, PendingFile) for f in files)
+    other = list(search._cached_bundle(bundles, "k2", lambda: blob))
+    assert len({f.key for f in files + other}) == 4  # by bundle and path: another bundle's differ
+    sent = pickle.loads(pickle.dumps(files[1]))  # as the forked search stage hands it to the build
+    assert sent.key == files[1].key and sent.data == b"B" and files[0].data == b"A"
+    search._last_bundle.clear()
+    (tmp_path / "k2.bundle").unlink()
+    with pytest.raises(RuntimeError, match="went away during the build"):
+        other[0].make()
