@@ -306,26 +306,25 @@ def _cached_bundle(bundles: BlobCache, key: str, make: Callable[[], bytes]) -> I
     site lacks them. The stage runs in a forked process: a rebuild then hands the build the names
     of a kept bundle's files, not their bytes (at 100k events, ~100k files and hundreds of MB)."""
     assert bundles.folder is not None
-    blob = bundles.get_or_make(key, make)
-    for f in _unpack(blob):
-        yield PendingFile(f.path, hashlib.blake2b(f"{key}\0{f.path}".encode(), digest_size=20).digest(),
-                          partial(_bundle_file, bundles.folder / f"{key}{bundles.suffix}", f.path))
+    blob = bundles.folder / f"{key}{bundles.suffix}"
+    for path, at, size in _contents(bundles.get_or_make(key, make)):
+        yield PendingFile(path, hashlib.blake2b(f"{key}\0{path}".encode(), digest_size=20).digest(),
+                          partial(_bundle_file, blob, at, size))
 
 
-_last_bundle: list[tuple[Path, dict[str, bytes]]] = []
-"""The bundle _bundle_file read last: a bundle's files are made one after another."""
-
-
-def _bundle_file(blob: Path, path: str) -> bytes:
-    """Return one file of a cached bundle, reading (and keeping) the bundle the first time."""
-    if not _last_bundle or _last_bundle[0][0] != blob:
-        try:
-            files = {f.path: f.data for f in _unpack(blob.read_bytes())}
-        except OSError as exc:
-            raise RuntimeError(f"the search index's cache entry {blob.name} went away during the build "
-                               f"({exc.strerror}); build again") from None
-        _last_bundle[:] = [(blob, files)]
-    return _last_bundle[0][1][path]
+def _bundle_file(blob: Path, at: int, size: int) -> bytes:
+    """Return the `size` bytes at offset `at` of a cached bundle: one of its files."""
+    try:
+        with blob.open("rb") as fh:
+            fh.seek(at)
+            data = fh.read(size)
+    except OSError as exc:
+        raise RuntimeError(f"the search index's cache entry {blob.name} went away during the build "
+                           f"({exc.strerror}); build again") from None
+    if len(data) != size:
+        raise RuntimeError(f"the search index's cache entry {blob.name} changed during the build; "
+                           "build again")
+    return data
 
 
 def _pack(files: Iterable[OutputFile]) -> bytes:
@@ -337,14 +336,15 @@ def _pack(files: Iterable[OutputFile]) -> bytes:
     return bytes(out)
 
 
-def _unpack(blob: bytes) -> Iterator[OutputFile]:
+def _contents(blob: bytes) -> Iterator[tuple[str, int, int]]:
+    """Yield each file of a packed blob as (path, offset of its data, length of its data)."""
     at = 0
     while at < len(blob):
         path_len, data_len = struct.unpack_from("<IQ", blob, at)
         at += 12
         path = blob[at: at + path_len].decode("utf-8")
         at += path_len
-        yield OutputFile(path, blob[at: at + data_len])
+        yield path, at, data_len
         at += data_len
 
 

@@ -307,7 +307,9 @@ def test_a_cached_bundle_is_handed_on_as_keyed_files_whose_bytes_are_read_when_m
     assert len({f.key for f in files + other}) == 4  # by bundle and path: another bundle's differ
     sent = pickle.loads(pickle.dumps(files[1]))  # as the forked search stage hands it to the build
     assert sent.key == files[1].key and sent.data == b"B" and files[0].data == b"A"
-    search._last_bundle.clear()
     (tmp_path / "k2.bundle").unlink()
     with pytest.raises(RuntimeError, match="went away during the build"):
         other[0].make()
+    (tmp_path / "k1.bundle").write_bytes(blob[:-1])
+    with pytest.raises(RuntimeError, match="changed during the build"):
+        files[1].make()
