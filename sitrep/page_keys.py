@@ -113,7 +113,6 @@ class PageKeys:
         self.known = known
         """Digests of events known without pickling them (Corpus.file_digest), when given."""
         self._shared: dict[int, tuple[bytes, object]] = {}  # id → (digest, the record, kept alive)
-        self._fields: dict[type, tuple[str, ...]] = {}
 
     def key(self, template: str, context: object) -> bytes | None:
         """Return the key of a page, or None when its context cannot be pickled (always render it)."""
@@ -144,10 +143,7 @@ class PageKeys:
     def state(self, obj: object) -> tuple[Any, ...]:
         """Return a dataclass instance as (its class's name, its field values)."""
         cls = type(obj)
-        names = self._fields.get(cls)
-        if names is None:
-            names = self._fields[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-        return (cls.__qualname__, *(getattr(obj, n) for n in names))
+        return (cls.__qualname__, *_field_getter(cls)(obj))  # type: ignore[misc]
 
 
 _LEAVES: frozenset[type] = frozenset({str, bytes, int, float, bool, type(None), date, datetime, Markup})

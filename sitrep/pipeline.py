@@ -112,15 +112,14 @@ def _write(files: Iterable[SiteFile], out_dir: Path, cache_path: Path | None,
     """Write the site; a long-lived process keeps the writer's records in memory between builds
     (saved by Warm.save), a build from the command line reads and saves them each time."""
     path = manifest_path(cache_path) if cache_path else None
-    if warm is None or path is None:
-        return write_site(files, out_dir, lock=False, manifest=path)  # build() holds the lock
-    records, warm.manifest = (warm.manifest.following() if warm.manifest else None), None
-    if records is None:  # the first build, or the last one failed: the file says what is there
-        records = Manifest.open(path)
-        report = write_site(files, out_dir, lock=False, manifest=records)
-    else:
-        report = write_site(files, out_dir, lock=False, manifest=records, save=False)
-    warm.manifest = records
+    kept = warm.manifest if warm is not None and path is not None else None
+    records = kept.following() if kept is not None else Manifest.open(path)
+    if warm is not None:  # until this build succeeds: after a failure, the file says what is there
+        warm.manifest = None
+    report = write_site(files, out_dir, lock=False, manifest=records,  # build() holds the lock
+                        save=kept is None)
+    if warm is not None and path is not None:
+        warm.manifest = records
     return report
 
 
@@ -128,22 +127,18 @@ def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float],
           warm: Warm | None) -> Checked:
     """Load and validate; the parsed YAML is kept on disk for the next build and let go of here,
     once the model is made (at 100k events, hundreds of MB the later stages can use), unless a
-    long-lived process keeps it in memory for its next build."""
-    if warm is None:
-        cache = ParseCache.open(cache_path)
-        docs = _timed(timings, "load", lambda: load(content_dir, cache))
-        checked = _timed(timings, "validate", lambda: check(docs))
+    long-lived process keeps it in memory for its next build.
+
+    Such a process saves the cache at its first build only: the file then lacks just the files
+    edited since, which a build in another process parses again (Warm.save brings it up to date)."""
+    kept = warm.parse if warm is not None else None
+    cache = kept or ParseCache.open(cache_path)
+    docs = _timed(timings, "load", lambda: load(content_dir, cache, warm.stamps if warm else None))
+    checked = _timed(timings, "validate", lambda: check(docs, warm.check if warm else None))
+    if kept is None:
         cache.save()
-        return checked
-    # The cache on disk is for builds in other processes: saved at the first build, then it only
-    # lacks the files edited since, which such a build parses again (Warm.save at the end).
-    first = warm.parse is None
-    cache = warm.parse or ParseCache.open(cache_path)
-    docs = _timed(timings, "load", lambda: load(content_dir, cache, warm.stamps))
-    checked = _timed(timings, "validate", lambda: check(docs, warm.check))
-    if first:
-        cache.save()
-    warm.parse = ParseCache(cache.path, cache.used)
+    if warm is not None:
+        warm.parse = ParseCache(cache.path, cache.used)
     return checked
 
 

@@ -192,6 +192,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
     site = render_pages.Site(corpus, indexes, config, maps)
     memo = memo or KeyMemo()
     memo.start()
+    # The geography's digest is memoised too, under a path no page has.
     geography = memo.key("", salt, "", (tuple(corpus.shapes.values()), tuple(corpus.regions.values())),
                          partial(geography_key, keys, corpus)) or b""
     shared = salt + geography

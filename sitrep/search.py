@@ -180,13 +180,11 @@ def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
     whose bundle is not in the cache by its inputs (ShardInputs). Counting stops above AHEAD_MAX
     (a cold build would otherwise key every shard twice)."""
     plan = ShardPlan.for_corpus(corpus, indexes, config)
-    if plan.count <= 1 or config.cache_dir is None:
+    bundles = _bundles(config)
+    if plan.count <= 1 or bundles.folder is None:
         return sum(plan.lengths)
-    bundles = BlobCache(config.cache_dir / "search", ".bundle")
-    inputs = ShardInputs(corpus, config.language)
     missing = 0
-    for name, items in plan.chunks(dated_items(corpus, indexes)):
-        key = inputs.key(items, f"{name}/")
+    for _, items, key in _keyed_shards(plan, corpus, indexes, config.language, bundles):
         if key is None or not bundles.has(key):
             missing += len(items)
             if missing > AHEAD_MAX:
@@ -198,7 +196,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     """Yield the search page and the Pagefind bundle (BUNDLE_DIR/...) for `corpus`."""
     plan = ShardPlan.for_corpus(corpus, indexes, config)
     yield search_page(config, plan)
-    bundles = BlobCache(config.cache_dir / "search" if config.cache_dir else None, ".bundle")
+    bundles = _bundles(config)
     language = config.language
     undated = undated_records(corpus, indexes, config)
     if plan.count <= 1:
@@ -206,10 +204,8 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
         yield from shard_files(itertools.chain(dated, undated), language, "", bundles)
     else:
         yield from shard_files(undated, language, "", bundles)
-        inputs = ShardInputs(corpus, language)
-        for name, items in plan.chunks(dated_items(corpus, indexes)):
+        for name, items, key in _keyed_shards(plan, corpus, indexes, language, bundles):
             records = partial(_shard_records, items, corpus, language, name)
-            key = inputs.key(items, f"{name}/") if bundles.folder is not None else None
             if key is None:
                 yield from shard_files(records(), language, f"{name}/", bundles)
             else:
@@ -217,6 +213,20 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
     bundles.prune()
     if bundles.folder is not None:
         log.info("search: %d of %d bundles unchanged, taken from the cache", bundles.hits, len(plan.dirs))
+
+
+def _bundles(config: SiteConfig) -> BlobCache:
+    """Return the cache of built bundles (folder None when the build keeps no cache)."""
+    return BlobCache(config.cache_dir / "search" if config.cache_dir else None, ".bundle")
+
+
+def _keyed_shards(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: str,
+                  bundles: BlobCache) -> Iterator[tuple[str, list[Event | Briefing], str | None]]:
+    """Yield each shard of dated records (with more than one shard): its name, what its records are
+    made from, and its key by those inputs (None without a cache, or when ShardInputs has none)."""
+    inputs = ShardInputs(corpus, language)
+    for name, items in plan.chunks(dated_items(corpus, indexes)):
+        yield name, items, inputs.key(items, f"{name}/") if bundles.folder is not None else None
 
 
 def _shard_records(items: Sequence[Event | Briefing], corpus: Corpus, language: str,
