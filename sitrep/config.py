@@ -67,7 +67,7 @@ def _nav_items(nav: Any) -> tuple[tuple[str, str], ...]:
 
 _DEFAULT = SiteConfig()
 WHOLE_NUMBER_OPTIONS = {"page_size": (1, 50), "home_latest": (0, 20), "key_figures_days": (1, 30),
-                        "search_shard_size": (1, 4000)}
+                        "search_shard_size": (1, 4000), "render_workers": (0, 1)}
 """The options under extra.sitrep that are whole numbers: (the least each may be, an example)."""
 
 

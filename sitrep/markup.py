@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import markdown
@@ -23,7 +23,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-from sitrep.markup_cache import FILE_NAME, MarkdownCache
+from sitrep.markup_cache import FILE_NAME, MarkdownCache, cache_key, converter_fingerprint
 
 Cite = Callable[[str], "tuple[str, str] | None"]
 """event id → (href, link text), or None to leave the citation as plain text."""
@@ -149,7 +149,7 @@ def to_html(text: str | None, *, cite: Cite | None = None, heading_shift: int = 
     return _memo_convert(text, heading_shift)
 
 
-_DISK: MarkdownCache | None = None
+_DISK: MarkdownCache | ConversionLog | None = None
 """The build's on-disk cache of conversions, while `disk_cache` is open."""
 
 
@@ -172,6 +172,41 @@ def disk_cache(folder: Path | None) -> Iterator[MarkdownCache | None]:
     finally:
         _DISK = previous
         cache.close()
+
+
+class ConversionLog:
+    """Stands in for the disk cache in a render worker (the build alone writes the cache): stores
+    nothing, and lists what it converted so the build can keep it (adopt)."""
+
+    def __init__(self, key: Callable[[str, int], bytes]) -> None:
+        self.key = key
+        self._made: list[tuple[bytes, str]] = []
+
+    def get(self, key: bytes) -> str | None:
+        return None
+
+    def put(self, key: bytes, html: str) -> None:
+        self._made.append((key, html))
+
+    def take(self) -> list[tuple[bytes, str]]:
+        """Return the conversions made since the last call."""
+        made, self._made = self._made, []
+        return made
+
+
+def log_conversions() -> ConversionLog:
+    """In a render worker: log conversions (ConversionLog) instead of keeping them; return the log."""
+    global _DISK
+    made = _DISK = ConversionLog(partial(cache_key, converter_fingerprint()))
+    return made
+
+
+def adopt(made: list[tuple[bytes, str]]) -> None:
+    """Keep conversions a render worker made (ConversionLog.take) in this build's disk cache."""
+    disk = _DISK
+    if isinstance(disk, MarkdownCache):
+        for key, html in made:
+            disk.adopt(key, html)
 
 
 @lru_cache(maxsize=MEMO_SIZE)

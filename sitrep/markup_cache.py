@@ -36,6 +36,14 @@ def converter_fingerprint() -> bytes:
     return h.digest()
 
 
+def cache_key(salt: bytes, text: str, heading_shift: int) -> bytes:
+    """Return the key of a conversion: `salt` is converter_fingerprint()."""
+    h = hashlib.blake2b(salt, digest_size=16)
+    h.update(heading_shift.to_bytes(2, "little", signed=True))
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
 class MarkdownCache:
     """An SQLite table of converted Markdown: key (digest) → sanitised HTML."""
 
@@ -71,10 +79,7 @@ class MarkdownCache:
         return db
 
     def key(self, text: str, heading_shift: int) -> bytes:
-        h = hashlib.blake2b(self._salt, digest_size=16)
-        h.update(heading_shift.to_bytes(2, "little", signed=True))
-        h.update(text.encode("utf-8", "surrogatepass"))
-        return h.digest()
+        return cache_key(self._salt, text, heading_shift)
 
     def get(self, key: bytes) -> str | None:
         """Return the HTML stored under `key`, or None."""
@@ -98,6 +103,11 @@ class MarkdownCache:
         self._pending.append((key, html))
         if len(self._pending) >= _FLUSH_EVERY:
             self._flush()
+
+    def adopt(self, key: bytes, html: str) -> None:
+        """Keep a conversion made elsewhere (a render worker) as one this build used."""
+        self._used.add(key)
+        self.put(key, html)
 
     def close(self) -> None:
         """Write what is pending, drop entries no conversion of this build used if they dominate."""

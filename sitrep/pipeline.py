@@ -10,22 +10,20 @@ thread made both twice as slow.
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import logging
 import multiprocessing
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import ModuleType
 
+from sitrep.child import start_child
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError, Problem
 from sitrep.load import ParseCache, load
@@ -40,12 +38,10 @@ from sitrep.write import (
     SiteFile,
     WriteReport,
     build_lock,
-    close_inherited_locks,
     write_site,
 )
 
 log = logging.getLogger(__name__)
-_PR_SET_PDEATHSIG = 1
 
 OUTPUT_STAGES: tuple[str, ...] = ("render", "editorial", "briefing", "export", "schema", "search")
 """Modules with an `iter_files(corpus, indexes, config)` generator, in the order they run (but see
@@ -96,10 +92,14 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     indexes = _timed(timings, "index", lambda: build_indexes(corpus))
     ahead: set[str] = set()
     with disk_cache(config.cache_dir):
-        extra = {"render": {"memo": warm.keys}, "export": {"memo": warm.exports}} if warm else {}
+        records, kept = _records(cache_path, warm)
+        extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key}}
+        if warm is not None:
+            extra["render"]["memo"] = warm.keys
+            extra["export"] = {"memo": warm.exports}
         files = _chain_stages(corpus, indexes, config, timings, ahead, extra)
         write_started = time.perf_counter()
-        report = _write(files, out_dir, cache_path, warm)
+        report = _write(files, out_dir, records, kept, cache_path, warm)
     # What the writer's loop spent waiting for stages in this thread is theirs, not the writer's.
     timings["write"] = time.perf_counter() - write_started - sum(
         timings.get(f"{s}_wait" if s in ahead else s, 0.0) for s in OUTPUT_STAGES)
@@ -107,18 +107,22 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     return BuildResult(corpus, report, warnings, timings)
 
 
-def _write(files: Iterable[SiteFile], out_dir: Path, cache_path: Path | None,
-           warm: Warm | None) -> WriteReport:
-    """Write the site; a long-lived process keeps the writer's records in memory between builds
-    (saved by Warm.save), a build from the command line reads and saves them each time."""
+def _records(cache_path: Path | None, warm: Warm | None) -> tuple[Manifest, bool]:
+    """Return the writer's records of the last build, and whether a long-lived process keeps them
+    in memory between builds (saved by Warm.save); a build from the command line reads them here
+    and saves them after writing."""
     path = manifest_path(cache_path) if cache_path else None
     kept = warm.manifest if warm is not None and path is not None else None
-    records = kept.following() if kept is not None else Manifest.open(path)
     if warm is not None:  # until this build succeeds: after a failure, the file says what is there
         warm.manifest = None
+    return (kept.following(), True) if kept is not None else (Manifest.open(path), False)
+
+
+def _write(files: Iterable[SiteFile], out_dir: Path, records: Manifest, kept: bool,
+           cache_path: Path | None, warm: Warm | None) -> WriteReport:
     report = write_site(files, out_dir, lock=False, manifest=records,  # build() holds the lock
-                        save=kept is None)
-    if warm is not None and path is not None:
+                        save=not kept)
+    if warm is not None and cache_path is not None:
         warm.manifest = records
     return report
 
@@ -183,14 +187,6 @@ def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig, timings: 
             forked.stop()
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this process when the build that forked it dies (SIGKILL included)."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before prctl took effect
-        os._exit(1)
-
-
 def _runs_ahead(module: ModuleType, corpus: Corpus, indexes: object, config: SiteConfig) -> bool:
     if not sys.platform.startswith("linux"):  # fork is the start method that shares the model for free
         return False
@@ -237,8 +233,7 @@ class _Forked:
 
 def _run_stage(parent: int, sender: Connection, module: ModuleType, corpus: Corpus, indexes: object,
                config: SiteConfig) -> None:
-    _die_with(parent)
-    close_inherited_locks()
+    start_child(parent)
     start = time.perf_counter()
     try:
         # A PendingFile goes as it is: its key and a `make` that pickles (search's reads the cache),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
@@ -17,11 +18,11 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from sitrep import render_archive, render_pages, render_text
+from sitrep import render_archive, render_pages, render_pool, render_text
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_html, to_text
-from sitrep.model import Corpus, Event
+from sitrep.model import Corpus, Event, Region, Shape
 from sitrep.page_keys import KeyMemo, PageKeys, build_salt, code_digest
 from sitrep.render_maps import MapMaker
 from sitrep.svgmap import EVENT_TYPE_COLOURS
@@ -96,14 +97,16 @@ def _card_memo() -> Callable[..., Markup]:
     return event_card
 
 
-def make_environment(config: SiteConfig, templates: Path | None = None) -> jinja2.Environment:
+def make_environment(config: SiteConfig, templates: Path | None = None, *,
+                     compiled: bool = True) -> jinja2.Environment:
     """Return the Jinja environment every site page is rendered with: filters and globals set here.
 
-    With a cache folder, compiled templates are kept in it (compiling them costs ~0.6 s a build)."""
+    With a cache folder, compiled templates are kept in it (compiling them costs ~0.6 s a build),
+    unless `compiled` is False."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates or templates_dir(config))),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        extensions=["jinja2.ext.do"], bytecode_cache=_bytecode_cache(config.cache_dir),
+        extensions=["jinja2.ext.do"], bytecode_cache=_bytecode_cache(config.cache_dir) if compiled else None,
     )
     env.filters.update(
         date_text=render_text.date_text, day=render_text.day_text, short_day=render_text.short_day,
@@ -177,18 +180,34 @@ def _deferred_bytes(env: jinja2.Environment, template: str, make: Callable[[], o
     return _page_bytes(env, template, make())
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
-               memo: KeyMemo | None = None) -> Iterator[SiteFile]:
+def _map_maker(shapes: Mapping[str, Shape], regions: Mapping[str, Region], config: SiteConfig) -> MapMaker:
+    return MapMaker(shapes, regions, lambda r: url_for("region_base_map", r, config=config))
+
+
+def worker_setup(config: SiteConfig, templates: Path, shapes: Mapping[str, Shape],
+                 regions: Mapping[str, Region]) -> tuple[render_pool.PageRenderer, dict[str, object]]:
+    """In a render worker: return its page renderer and what it holds for the build's pages
+    (render_pool.RenderPool): the config and a map maker. It compiles the few templates it uses
+    itself: its code digest could differ from the build's (Sitrep upgraded while serve runs), and
+    it would then remove the build's folder of compiled templates as another version's."""
+    env = make_environment(config, templates, compiled=False)
+    return partial(_page_bytes, env), {"config": config, "maps": _map_maker(shapes, regions, config)}
+
+
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMemo | None = None,
+               previous: Callable[[str], bytes | None] | None = None) -> Iterator[SiteFile]:
     """Yield every generated page, the map's JSON and the static assets.
 
     Pages come as PendingFiles keyed by their context (page_keys): the writer renders only those
     whose key differs from the previous build's, which on a rebuild after one edit is a few dozen.
-    With a memo (serve), a page whose inputs are identical to the last build's keeps its key."""
+    With a memo (serve), a page whose inputs are identical to the last build's keeps its key.
+    `previous` gives the key the last build wrote a path with (None: never written): once more than
+    render_pool.START_AFTER event pages must be made, a second process renders some of them."""
     templates = templates_dir(config)
     env = make_environment(config, templates)
     salt = build_salt(config, templates)
     keys = PageKeys(salt, corpus.file_digest)
-    maps = MapMaker(corpus.shapes, corpus.regions, lambda r: url_for("region_base_map", r, config=config))
+    maps = _map_maker(corpus.shapes, corpus.regions, config)
     site = render_pages.Site(corpus, indexes, config, maps)
     memo = memo or KeyMemo()
     memo.start()
@@ -196,19 +215,46 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
     geography = memo.key("", salt, "", (tuple(corpus.shapes.values()), tuple(corpus.regions.values())),
                          partial(geography_key, keys, corpus)) or b""
     shared = salt + geography
-    for builder in BUILDERS:
-        for template, context in builder(site):
-            if isinstance(context, render_pages.Deferred):
-                url, inputs = context.url, context.inputs
-                make: Callable[[], bytes] = partial(_deferred_bytes, env, template, context.make)
-            else:
-                url = (getattr(context, "meta", None) or context.listing.meta).url  # type: ignore[attr-defined]
-                inputs = context
-                make = partial(_page_bytes, env, template, context)
-            path = output_path(url, config)
-            key = memo.key(path, shared, template, inputs,
-                           partial(page_key, keys, geography, template, context))
-            yield OutputFile(path, make()) if key is None else PendingFile(path, key, make)
+    pool = None
+    if previous is not None and render_pool.workers_wanted(config):
+        setup = partial(worker_setup, config, templates, dict(corpus.shapes), dict(corpus.regions))
+        pool = render_pool.RenderPool(setup, {id(config): "config", id(maps): "maps"})
+    to_make = 0
+    held: deque[SiteFile] = deque()
+    try:
+        for builder in BUILDERS:
+            for template, context in builder(site):
+                if isinstance(context, render_pages.Deferred):
+                    url, inputs = context.url, context.inputs
+                    make: Callable[[], bytes] = partial(_deferred_bytes, env, template, context.make)
+                else:
+                    url = (getattr(context, "meta", None) or context.listing.meta).url  # type: ignore[attr-defined]
+                    inputs = context
+                    make = partial(_page_bytes, env, template, context)
+                path = output_path(url, config)
+                key = memo.key(path, shared, template, inputs,
+                               partial(page_key, keys, geography, template, context))
+                if key is None:
+                    held.append(OutputFile(path, make()))
+                else:
+                    if (pool is not None and isinstance(context, render_pages.Deferred)
+                            and previous is not None and previous(path) != key):
+                        to_make += 1
+                        ticket = pool.hand(template, context.make) if to_make > render_pool.START_AFTER \
+                            else None
+                        if ticket is not None:
+                            make = partial(pool.take, ticket, make)
+                    held.append(PendingFile(path, key, make))
+                # Held back so pages handed to the worker are done before the writer asks for them.
+                if len(held) > (render_pool.LOOKAHEAD if pool is not None else 0):
+                    yield held.popleft()
+            if pool is not None and builder is render_pages.event_pages:
+                pool.finish()  # only event pages are handed over: the worker's memory is let go
+        while held:
+            yield held.popleft()
+    finally:
+        if pool is not None:
+            pool.close()
     memo.done()
     for url, data in render_archive.map_data(site):
         yield OutputFile(output_path(url, config), data)

@@ -182,6 +182,11 @@ class Manifest:
             self.fresh[rel] = (*stamp[:4], key)
         return same
 
+    def previous_key(self, rel: str) -> bytes | None:
+        """Return the key the last build wrote `rel` with; None if it did not write it."""
+        stamp = self.entries.get(rel)
+        return stamp[4] if stamp is not None else None
+
     def same_key(self, rel: str, target: str | Path, key: bytes) -> bool:
         """Return whether `target` is the intact file the previous build made from the same `key`."""
         stamp = self._intact(rel, target)
