@@ -51,20 +51,22 @@ PageRenderer = Callable[[str, object], bytes]
 """(template name, page context) → the page's bytes."""
 
 START_AFTER = 64
-"""Pages to make the build sees before it starts the worker: forking costs more than a few pages."""
+"""Event pages to make the build sees before it starts the worker: starting one (~0.4 s of the
+other core) costs more than rendering a few pages."""
 DEPTH = 6
 """Pages handed to the worker and not yet done: enough to keep it busy, few enough that the build
 renders the rest itself instead of queueing them."""
 READY_WAIT = 0.0
 """Seconds the first hand-over waits for the worker to be set up; the build renders pages itself
 meanwhile if 0. Tests that need pages handed over on a small site raise it."""
-_F_SETPIPE_SZ = 1031
 LOOKAHEAD = 48
 """Files the render stage holds back from the writer, so it can hand pages over before they are due."""
+_F_SETPIPE_SZ = 1031  # fcntl's F_SETPIPE_SZ (Linux)
+
 
 def workers_wanted(config: SiteConfig) -> bool:
-    """Whether this build may fork a render worker: on Linux (fork shares the build's memory), with
-    a second core, unless mkdocs.yml sets extra.sitrep.render_workers to 0."""
+    """Whether this build may start a render worker: on Linux (the one system it is tested on),
+    with a second core, unless mkdocs.yml sets extra.sitrep.render_workers to 0."""
     sitrep = config.extra.get("sitrep") or {}
     if not int(sitrep.get("render_workers", 1)):
         return False
@@ -76,38 +78,50 @@ def _proxy(items: dict[object, object]) -> MappingProxyType[object, object]:
 
 
 @cache
-def _rebuilder(cls: type) -> Callable[..., object]:
-    """Return a function making a `cls` from its slots' values, bypassing its frozen __setattr__.
+def _rebuilder(cls: type, names: tuple[str, ...]) -> Callable[..., object]:
+    """Return a function making a `cls` from its fields' values, bypassing its frozen __setattr__.
 
     Written out per class: a loop over names and values cost twice as much, and unpickling is most
-    of what the worker spends on a page besides rendering it."""
-    names: tuple[str, ...] = cls.__slots__  # type: ignore[attr-defined]
+    of what the worker spends on a page besides rendering it. The names come with the values, and
+    must be the class's own: a worker started after Sitrep was upgraded could otherwise put values
+    in the wrong fields (it fails instead, and the build renders the page)."""
+    if names != _field_names(cls):
+        raise TypeError(f"{cls.__qualname__} has other fields in this process")
     lines = [f"    set(obj, {name!r}, v{i})" for i, name in enumerate(names)]
     source = (f"def rebuild({', '.join(f'v{i}' for i in range(len(names)))}):\n"
               "    obj = new(cls)\n" + "\n".join(lines) + "\n    return obj\n")
     scope: dict[str, object] = {"new": object.__new__, "set": object.__setattr__, "cls": cls}
-    exec(source, scope)  # the source is made of the class's own slot names (identifiers) only
+    exec(source, scope)  # the source is made of the class's own field names (identifiers) only
     return scope["rebuild"]  # type: ignore[return-value]
 
 
-def _rebuild(cls: type, *values: object) -> object:
-    return _rebuilder(cls)(*values)
+def _rebuild(cls: type, names: tuple[str, ...], *values: object) -> object:
+    return _rebuilder(cls, names)(*values)
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """Return the fields of a dataclass whose instances hold nothing else (slotted), else None."""
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
+        return None
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    return names or None
 
 
 class _Reducers(dict[type, Callable[[object], tuple[object, ...]]]):
-    """Pickle reductions by type. A slotted dataclass (the model's records) goes as its slots'
+    """Pickle reductions by type. A slotted dataclass (the model's records) goes as its fields'
     values, taken in C: its own reduction calls dataclasses.fields per object, which made pickling
     a page's inputs cost a quarter of rendering it."""
 
     def __missing__(self, cls: type) -> Callable[[object], tuple[object, ...]]:
-        names = getattr(cls, "__slots__", None)
-        if not dataclasses.is_dataclass(cls) or not isinstance(names, tuple) or not names:
+        names = _field_names(cls)
+        if names is None:
             raise KeyError(cls)
         get = operator.attrgetter(*names)
         if len(names) == 1:
-            reducer = self[cls] = lambda obj: (_rebuild, (cls, get(obj)))
+            reducer = self[cls] = lambda obj: (_rebuild, (cls, names, get(obj)))
         else:
-            reducer = self[cls] = lambda obj: (_rebuild, (cls, *get(obj)))
+            reducer = self[cls] = lambda obj: (_rebuild, (cls, names, *get(obj)))
         return reducer
 
 

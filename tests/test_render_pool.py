@@ -146,6 +146,19 @@ def test_records_go_to_the_worker_and_back_unchanged(site_parts) -> None:  # typ
     assert copy() == deferred.make()
 
 
+def test_a_record_whose_class_changed_fails_to_unpickle_instead_of_filling_the_wrong_fields(
+        site_parts) -> None:  # type: ignore[no-untyped-def]
+    site = site_parts[0]
+    _, deferred = event_pages(site)[0]
+    event = deferred.make.args[0].event  # type: ignore[attr-defined]
+    names = render_pool._field_names(type(event))
+    assert names is not None and len(names) > 2
+    swapped = (names[1], names[0], *names[2:])
+    with pytest.raises(TypeError, match="other fields"):
+        render_pool._rebuild(type(event), swapped, *(getattr(event, n) for n in swapped))
+    assert render_pool._rebuild(type(event), names, *(getattr(event, n) for n in names)) == event
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     content = tmp_path_factory.mktemp("synthetic") / "content"
