@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 import shutil
+import threading
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -19,6 +20,7 @@ from sitrep.index import build_indexes
 from sitrep.load import load
 from sitrep.markup_cache import FILE_NAME, MarkdownCache
 from sitrep.pipeline import build, default_cache
+from sitrep.serve import Preview
 from sitrep.synth import synth
 from sitrep.validate import check
 from tests.conftest import BUNDLED, CONFIG, ROOT
@@ -200,3 +202,36 @@ def test_a_site_rendered_with_the_worker_is_the_site_rendered_without_it(
     with caplog.at_level(logging.INFO, logger="sitrep.render_pool"):
         assert build(synthetic, out, load_config(CONFIG), cache_path=default_cache(out)).report.written == ()
     assert "second process" not in caplog.text
+
+
+def test_serve_renders_every_page_again_through_the_worker_after_a_template_change(
+        synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # serve's preview builds with warm state on a thread of its own; a template edit makes every
+    # page again, which is when the worker helps an editor waiting for the preview.
+    monkeypatch.setattr(render_pool, "START_AFTER", 0)
+    monkeypatch.setattr(render_pool, "READY_WAIT", 60.0)
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "templates", project / "templates")
+    shutil.copy(CONFIG, project / "mkdocs.yml")
+    preview = Preview(synthetic, tmp_path / "site", project / "mkdocs.yml")
+    worker = threading.Thread(target=preview.rebuild)
+    worker.start()
+    worker.join()
+    assert preview.error is None
+    event = project / "templates" / "event.html"
+    event.write_text(event.read_text(encoding="utf-8").replace("<h2 id=\"summary-h\">Summary</h2>",
+                                                               "<h2 id=\"summary-h\">What happened</h2>"),
+                     encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="sitrep.render_pool"):
+        worker = threading.Thread(target=preview.rebuild)
+        worker.start()
+        worker.join()
+    assert preview.error is None
+    handed = re.search(r"render: (\d+) pages made in a second process", caplog.text)
+    assert handed is not None and int(handed.group(1)) > 0
+    cold = tmp_path / "cold"
+    build(synthetic, cold, load_config(project / "mkdocs.yml"))
+    assert tree(tmp_path / "site") == tree(cold)
+    assert "What happened" in next((cold / "events").rglob("index.html")).read_text(encoding="utf-8")
