@@ -93,7 +93,10 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
     ahead: set[str] = set()
     with disk_cache(config.cache_dir):
         records, kept = _records(cache_path, warm)
-        extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key}}
+        # Never given to a stage that runs ahead: search indexes two shards at once only when it
+        # runs before the other stages, with both cores to itself.
+        extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key},
+                                               "search": {"in_pairs": True}}
         if warm is not None:
             extra["render"]["memo"] = warm.keys
             extra["export"] = {"memo": warm.exports}

@@ -28,6 +28,7 @@ import logging
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, partial
 from importlib.metadata import version
@@ -192,8 +193,12 @@ def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
     return missing
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
-    """Yield the search page and the Pagefind bundle (BUNDLE_DIR/...) for `corpus`."""
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
+               in_pairs: bool = False) -> Iterator[SiteFile]:
+    """Yield the search page and the Pagefind bundle (BUNDLE_DIR/...) for `corpus`.
+
+    `in_pairs`: index two shards at a time (_in_pairs), for a build that runs this stage before the
+    others (RUNS_EARLY), when nothing else uses the second core."""
     plan = ShardPlan.for_corpus(corpus, indexes, config)
     yield search_page(config, plan)
     bundles = _bundles(config)
@@ -204,7 +209,11 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator
         yield from shard_files(itertools.chain(dated, undated), language, "", bundles)
     else:
         yield from shard_files(undated, language, "", bundles)
-        for name, items, key in _keyed_shards(plan, corpus, indexes, language, bundles):
+        shards: Iterable[tuple[str, list[Event | Briefing], str | None]] = _keyed_shards(
+            plan, corpus, indexes, language, bundles)
+        if in_pairs:
+            shards = _in_pairs(shards, bundles, corpus, language)
+        for name, items, key in shards:
             records = partial(_shard_records, items, corpus, language, name)
             if key is None:
                 yield from shard_files(records(), language, f"{name}/", bundles)
@@ -227,6 +236,31 @@ def _keyed_shards(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: s
     inputs = ShardInputs(corpus, language)
     for name, items in plan.chunks(dated_items(corpus, indexes)):
         yield name, items, inputs.key(items, f"{name}/") if bundles.folder is not None else None
+
+
+def _in_pairs(shards: Iterable[tuple[str, list[Event | Briefing], str | None]], bundles: BlobCache,
+              corpus: Corpus, language: str) -> Iterator[tuple[str, list[Event | Briefing], str | None]]:
+    """Yield `shards` in order, having made the bundles of each pair at the same time: the second
+    on a thread, each in its own Pagefind process, so a cold build indexes on both cores. A shard
+    yielded is in the cache: the caller's _cached_bundle reads it back instead of making it.
+
+    Memory: two Pagefind processes of one shard each (~100 KB a record), while this stage runs
+    before the others, when the build holds least (see pipeline._chain_stages)."""
+    def make(name: str, items: list[Event | Briefing], key: str) -> None:
+        if not bundles.has(key):
+            records = partial(_shard_records, items, corpus, language, name)
+            bundles.get_or_make(key, partial(_packed, records, language, f"{name}/"))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="sitrep-search") as pool:
+        shards = iter(shards)
+        while pair := list(itertools.islice(shards, 2)):
+            later = [pool.submit(make, *shard) for shard in pair[1:] if shard[2] is not None]
+            first = pair[0]
+            if first[2] is not None:
+                make(first[0], first[1], first[2])
+            for made in later:
+                made.result()  # raises what making it raised
+            yield from pair
 
 
 def _shard_records(items: Sequence[Event | Briefing], corpus: Corpus, language: str,

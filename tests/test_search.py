@@ -248,6 +248,33 @@ def test_unchanged_shards_come_from_the_cache_byte_for_byte(minimal: tuple[Corpu
         == {p: d for p, d in first.items() if p.split("/")[1] not in changed and p != "search/index.html"}
 
 
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_shards_indexed_two_at_a_time_are_the_shards_indexed_one_by_one(
+        minimal: tuple[Corpus, Indexes], tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, indexes = minimal
+    alone = {f.path: f.data for f in search.iter_files(corpus, indexes, _sharded(size))}
+    busy: list[int] = []
+    running = {"now": 0}
+    index_files = search.index_files
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        running["now"] += 1
+        busy.append(running["now"])
+        try:
+            yield from index_files(*args, **kwargs)
+        finally:
+            running["now"] -= 1
+
+    monkeypatch.setattr(search, "index_files", counted)  # counts the real Pagefind runs in flight
+    config = dataclasses.replace(_sharded(size), cache_dir=tmp_path)
+    paired = {f.path: f.data for f in search.iter_files(corpus, indexes, config, in_pairs=True)}
+    assert paired == alone
+    assert len({p.split("/")[1] for p in paired if p.startswith("pagefind/shard-")}) >= 2
+    assert max(busy) == 2  # two shards were indexed at the same time
+    again = {f.path: f.data for f in search.iter_files(corpus, indexes, config, in_pairs=True)}
+    assert again == alone and len(busy) == len({p.split("/")[1] for p in paired if "shard-" in p}) + 1
+
+
 def test_shard_keys_cover_every_record_field() -> None:
     base = Record("/events/a/", "words", "en", {"title": "A"}, {"kind": ["Event"]}, {"date": "2019-04-11"})
     variants = [dataclasses.replace(base, url="/events/b/"), dataclasses.replace(base, content="other"),
