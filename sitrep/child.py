@@ -1,4 +1,4 @@
-"""What a process forked from a build does first (the search stage's, the render pool's worker)."""
+"""What a build's helper process does first: the search stage's forked child, the render worker."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ _PR_SET_PDEATHSIG = 1
 
 
 def start_child(parent: int) -> None:
-    """Tie a freshly forked child to the build `parent`, and let go of the build's locks.
+    """Tie a helper process to the build `parent`, and let go of the build's locks.
 
-    The kernel kills the child when the build dies (SIGKILL included). The inherited objects are
-    frozen out of the garbage collector: a collection writes into every object it visits, which
-    would copy the parent's whole heap into the child page by page."""
+    The kernel kills the helper when the build dies (SIGKILL included). In a forked child, the
+    inherited objects are frozen out of the garbage collector: a collection writes into every
+    object it visits, which would copy the parent's whole heap into the child page by page."""
     with suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before prctl took effect

@@ -4,6 +4,7 @@ One Jinja Environment per build (autoescape on, filters and globals registered h
 context per page kind (render_context), builders per kind (render_pages, render_archive). Templates
 come from the project's templates/ (beside mkdocs.yml), falling back to the package's.
 Other stages that render pages in the site's look (search, briefings) use `make_environment`.
+When many event pages must be made, a second process renders some of them (render_pool).
 """
 
 from __future__ import annotations
