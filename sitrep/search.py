@@ -66,6 +66,10 @@ SHARD_SIZE = 4_000
 builds a shard and takes ~1.3 ms per record, so an edit re-indexes its shard in ~5 s. More, smaller
 shards would cost the reader, as every search reads every shard: measured in Chromium on a 10k-event
 site, a query took 0.5-0.7 s with the index in 1 or 4 shards and 0.9-1.1 s in 10."""
+PAIRS_MAX = 60_000
+"""Most dated records an index may have for its shards to be made two at a time (_in_pairs). Two
+Pagefind processes hold ~800 MB beside the build: measured at 100k events, the cold build's peak
+went from 1848 to 2038 MB (for 49 s less), so larger sites index one shard at a time."""
 AHEAD_MAX = 25_000
 """Up to this many dated records the index is built beside the other stages (runs_ahead)."""
 RUNS_EARLY = True
@@ -197,8 +201,9 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
                in_pairs: bool = False) -> Iterator[SiteFile]:
     """Yield the search page and the Pagefind bundle (BUNDLE_DIR/...) for `corpus`.
 
-    `in_pairs`: index two shards at a time (_in_pairs), for a build that runs this stage before the
-    others (RUNS_EARLY), when nothing else uses the second core."""
+    `in_pairs`: index two shards at a time (_in_pairs) if there are at most PAIRS_MAX dated
+    records, for a build that runs this stage before the others (RUNS_EARLY), when nothing else
+    uses the second core."""
     plan = ShardPlan.for_corpus(corpus, indexes, config)
     yield search_page(config, plan)
     bundles = _bundles(config)
@@ -211,7 +216,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
         yield from shard_files(undated, language, "", bundles)
         shards: Iterable[tuple[str, list[Event | Briefing], str | None]] = _keyed_shards(
             plan, corpus, indexes, language, bundles)
-        if in_pairs:
+        if in_pairs and sum(plan.lengths) <= PAIRS_MAX:
             shards = _in_pairs(shards, bundles, corpus, language)
         for name, items, key in shards:
             records = partial(_shard_records, items, corpus, language, name)

@@ -274,6 +274,13 @@ def test_shards_indexed_two_at_a_time_are_the_shards_indexed_one_by_one(
     again = {f.path: f.data for f in search.iter_files(corpus, indexes, config, in_pairs=True)}
     assert again == alone and len(busy) == len({p.split("/")[1] for p in paired if "shard-" in p}) + 1
 
+    # Above PAIRS_MAX dated records, one shard at a time (two Pagefinds beside a large model).
+    monkeypatch.setattr(search, "PAIRS_MAX", 1)
+    busy.clear()
+    shutil.rmtree(tmp_path / "search")
+    assert {f.path: f.data for f in search.iter_files(corpus, indexes, config, in_pairs=True)} == alone
+    assert max(busy) == 1
+
 
 def test_shard_keys_cover_every_record_field() -> None:
     base = Record("/events/a/", "words", "en", {"title": "A"}, {"kind": ["Event"]}, {"date": "2019-04-11"})
