@@ -105,7 +105,8 @@ class MarkdownCache:
             self._flush()
 
     def adopt(self, key: bytes, html: str) -> None:
-        """Keep a conversion made elsewhere (a render worker) as one this build used."""
+        """Keep a conversion made elsewhere (a render worker) as one this build used and made."""
+        self.misses += 1
         self._used.add(key)
         self.put(key, html)
 
