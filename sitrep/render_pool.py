@@ -70,7 +70,8 @@ def workers_wanted(config: SiteConfig) -> bool:
     sitrep = config.extra.get("sitrep") or {}
     if not int(sitrep.get("render_workers", 1)):
         return False
-    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+    # No interpreter to start when Python is embedded in another program.
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1 and bool(sys.executable)
 
 
 def _proxy(items: dict[object, object]) -> MappingProxyType[object, object]:
