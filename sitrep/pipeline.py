@@ -95,7 +95,8 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
         records, kept = _records(cache_path, warm)
         # Never given to a stage that runs ahead: search indexes two shards at once only when it
         # runs before the other stages, with both cores to itself.
-        extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key},
+        extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key,
+                                                          "timings": timings},
                                                "search": {"in_pairs": True}}
         if warm is not None:
             extra["render"]["memo"] = warm.keys

@@ -196,14 +196,16 @@ def worker_setup(config: SiteConfig, templates: Path, shapes: Mapping[str, Shape
 
 
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMemo | None = None,
-               previous: Callable[[str], bytes | None] | None = None) -> Iterator[SiteFile]:
+               previous: Callable[[str], bytes | None] | None = None,
+               timings: dict[str, float] | None = None) -> Iterator[SiteFile]:
     """Yield every generated page, the map's JSON and the static assets.
 
     Pages come as PendingFiles keyed by their context (page_keys): the writer renders only those
     whose key differs from the previous build's, which on a rebuild after one edit is a few dozen.
     With a memo (serve), a page whose inputs are identical to the last build's keeps its key.
     `previous` gives the key the last build wrote a path with (None: never written): once more than
-    render_pool.START_AFTER event pages must be made, a second process renders some of them."""
+    render_pool.START_AFTER event pages must be made, a second process renders some of them; its
+    time goes into `timings` as render_worker (the stage's own, "render", is the build's)."""
     templates = templates_dir(config)
     env = make_environment(config, templates)
     salt = build_salt(config, templates)
@@ -256,6 +258,8 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMe
     finally:
         if pool is not None:
             pool.close()
+            if timings is not None and pool.handed:
+                timings["render_worker"] = pool.worker_seconds
     memo.done()
     for url, data in render_archive.map_data(site):
         yield OutputFile(output_path(url, config), data)

@@ -184,9 +184,10 @@ def test_a_site_rendered_with_the_worker_is_the_site_rendered_without_it(
 
     out = tmp_path / "site"
     with caplog.at_level(logging.INFO):
-        build(synthetic, out, load_config(CONFIG), cache_path=default_cache(out))
+        result = build(synthetic, out, load_config(CONFIG), cache_path=default_cache(out))
     handed = re.search(r"render: (\d+) pages made in a second process", caplog.text)
     assert handed is not None and int(handed.group(1)) >= render_pool.DEPTH
+    assert result.timings["render_worker"] > 0  # the worker's own time, beside the stage's
     assert tree(out) == tree(alone / "site")
 
     # What the worker converted from Markdown is in the build's cache, for the next build.
