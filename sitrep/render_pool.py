@@ -167,7 +167,7 @@ class RenderPool:
     def __init__(self, setup: Callable[[], tuple[PageRenderer, dict[str, object]]],
                  held: dict[int, str]) -> None:
         self._setup = setup
-        self._ids = held
+        self._held = held
         self._requests: Connection | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._done: dict[int, tuple[bytes, list[tuple[bytes, str]]] | None] = {}
@@ -253,7 +253,7 @@ class RenderPool:
                 self._cond.wait_for(lambda: self._ready or self._broken, timeout=READY_WAIT)
             if not self._ready:
                 return None
-        payload = _pickled(make, self._ids)
+        payload = _pickled(make, self._held)
         if payload is None or self._requests is None:
             return None
         ticket = self.handed

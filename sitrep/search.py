@@ -219,11 +219,11 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
         if in_pairs and sum(plan.lengths) <= PAIRS_MAX:
             shards = _in_pairs(shards, bundles, corpus, language)
         for name, items, key in shards:
-            records = partial(_shard_records, items, corpus, language, name)
             if key is None:
-                yield from shard_files(records(), language, f"{name}/", bundles)
+                yield from shard_files(_shard_records(items, corpus, language, name), language, f"{name}/",
+                                       bundles)
             else:
-                yield from _cached_bundle(bundles, key, partial(_packed, records, language, f"{name}/"))
+                yield from _cached_bundle(bundles, key, _shard_bundle(items, corpus, language, name))
     bundles.prune()
     if bundles.folder is not None:
         log.info("search: %d of %d bundles unchanged, taken from the cache", bundles.hits, len(plan.dirs))
@@ -253,8 +253,7 @@ def _in_pairs(shards: Iterable[tuple[str, list[Event | Briefing], str | None]], 
     before the others, when the build holds least (see pipeline._chain_stages)."""
     def make(name: str, items: list[Event | Briefing], key: str) -> None:
         if not bundles.has(key):
-            records = partial(_shard_records, items, corpus, language, name)
-            bundles.get_or_make(key, partial(_packed, records, language, f"{name}/"))
+            bundles.get_or_make(key, _shard_bundle(items, corpus, language, name))
 
     with ThreadPoolExecutor(1, thread_name_prefix="sitrep-search") as pool:
         shards = iter(shards)
@@ -266,6 +265,12 @@ def _in_pairs(shards: Iterable[tuple[str, list[Event | Briefing], str | None]], 
             for made in later:
                 made.result()  # raises what making it raised
             yield from pair
+
+
+def _shard_bundle(items: list[Event | Briefing], corpus: Corpus, language: str,
+                  name: str) -> Callable[[], bytes]:
+    """Return what makes a dated shard's bundle, packed for the cache (_cached_bundle)."""
+    return partial(_packed, partial(_shard_records, items, corpus, language, name), language, f"{name}/")
 
 
 def _shard_records(items: Sequence[Event | Briefing], corpus: Corpus, language: str,

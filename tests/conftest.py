@@ -3,6 +3,7 @@ Chromium (driven by Playwright) and static servers that browser tests share."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -23,6 +24,12 @@ BUNDLED = ROOT / "content"
 CONFIG = ROOT / "mkdocs.yml"
 
 TreeWriter = Callable[[dict[str, str | bytes]], Path]
+
+
+def site_digests(site: Path) -> dict[str, str]:
+    """Return every file under `site` (relative path) with the SHA-256 of its bytes."""
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in site.rglob("*") if p.is_file()}
 
 
 @pytest.fixture

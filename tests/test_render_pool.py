@@ -3,7 +3,6 @@ build's to render instead."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import shutil
@@ -23,12 +22,7 @@ from sitrep.pipeline import build, default_cache
 from sitrep.serve import Preview
 from sitrep.synth import synth
 from sitrep.validate import check
-from tests.conftest import BUNDLED, CONFIG, ROOT
-
-
-def tree(site: Path) -> dict[str, str]:
-    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in site.rglob("*") if p.is_file()}
+from tests.conftest import BUNDLED, CONFIG, ROOT, site_digests
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +155,37 @@ def test_a_record_whose_class_changed_fails_to_unpickle_instead_of_filling_the_w
     assert render_pool._rebuild(type(event), names, *(getattr(event, n) for n in names)) == event
 
 
+@pytest.fixture
+def eager_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start the worker at the first page to make, and wait for it: the test sites are small."""
+    monkeypatch.setattr(render_pool, "START_AFTER", 0)
+    monkeypatch.setattr(render_pool, "READY_WAIT", 60.0)
+
+
+def project(folder: Path, options: str = "") -> Path:
+    """Return the mkdocs.yml of a copy of the project's templates and config in `folder`, with
+    `options` (indented lines) added under extra.sitrep."""
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    config = folder / "mkdocs.yml"
+    config.write_text(CONFIG.read_text(encoding="utf-8").replace("  sitrep:\n", "  sitrep:\n" + options, 1),
+                      encoding="utf-8")
+    return config
+
+
+def pages_handed(log: str) -> int | None:
+    """Return how many pages the worker made, from the build's log; None if it made none."""
+    found = re.search(r"render: (\d+) pages made in a second process", log)
+    return int(found.group(1)) if found else None
+
+
+def rebuild_on_a_thread(preview: Preview) -> None:
+    """Rebuild as serve does, on a thread of its own."""
+    thread = threading.Thread(target=preview.rebuild)
+    thread.start()
+    thread.join()
+    assert preview.error is None
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     content = tmp_path_factory.mktemp("synthetic") / "content"
@@ -169,26 +194,20 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_site_rendered_with_the_worker_is_the_site_rendered_without_it(
-        synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(render_pool, "START_AFTER", 0)
-    monkeypatch.setattr(render_pool, "READY_WAIT", 60.0)
-    alone = tmp_path / "alone"
-    shutil.copytree(ROOT / "templates", alone / "templates")
-    (alone / "mkdocs.yml").write_text(CONFIG.read_text(encoding="utf-8").replace(
-        "  sitrep:\n", "  sitrep:\n    render_workers: 0\n", 1), encoding="utf-8")
-    assert not render_pool.workers_wanted(load_config(alone / "mkdocs.yml"))
+        synthetic: Path, tmp_path: Path, eager_worker: None, caplog: pytest.LogCaptureFixture) -> None:
+    alone = project(tmp_path / "alone", "    render_workers: 0\n")
+    assert not render_pool.workers_wanted(load_config(alone))
     with caplog.at_level(logging.INFO, logger="sitrep.render_pool"):
-        build(synthetic, alone / "site", load_config(alone / "mkdocs.yml"))
+        build(synthetic, alone.parent / "site", load_config(alone))
     assert "second process" not in caplog.text
 
     out = tmp_path / "site"
     with caplog.at_level(logging.INFO):
         result = build(synthetic, out, load_config(CONFIG), cache_path=default_cache(out))
-    handed = re.search(r"render: (\d+) pages made in a second process", caplog.text)
-    assert handed is not None and int(handed.group(1)) >= render_pool.DEPTH
+    handed = pages_handed(caplog.text)
+    assert handed is not None and handed >= render_pool.DEPTH
     assert result.timings["render_worker"] > 0  # the worker's own time, beside the stage's
-    assert tree(out) == tree(alone / "site")
+    assert site_digests(out) == site_digests(alone.parent / "site")
 
     # What the worker converted from Markdown is in the build's cache, for the next build.
     events = [e for e in check(load(synthetic)).corpus.events if e.status != "draft"]  # type: ignore[union-attr]
@@ -206,33 +225,21 @@ def test_a_site_rendered_with_the_worker_is_the_site_rendered_without_it(
 
 
 def test_serve_renders_every_page_again_through_the_worker_after_a_template_change(
-        synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+        synthetic: Path, tmp_path: Path, eager_worker: None, caplog: pytest.LogCaptureFixture) -> None:
     # serve's preview builds with warm state on a thread of its own; a template edit makes every
     # page again, which is when the worker helps an editor waiting for the preview.
-    monkeypatch.setattr(render_pool, "START_AFTER", 0)
-    monkeypatch.setattr(render_pool, "READY_WAIT", 60.0)
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "templates", project / "templates")
-    shutil.copy(CONFIG, project / "mkdocs.yml")
-    preview = Preview(synthetic, tmp_path / "site", project / "mkdocs.yml")
-    worker = threading.Thread(target=preview.rebuild)
-    worker.start()
-    worker.join()
-    assert preview.error is None
-    event = project / "templates" / "event.html"
+    config = project(tmp_path / "project")
+    preview = Preview(synthetic, tmp_path / "site", config)
+    rebuild_on_a_thread(preview)
+    event = config.parent / "templates" / "event.html"
     event.write_text(event.read_text(encoding="utf-8").replace("<h2 id=\"summary-h\">Summary</h2>",
                                                                "<h2 id=\"summary-h\">What happened</h2>"),
                      encoding="utf-8")
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="sitrep.render_pool"):
-        worker = threading.Thread(target=preview.rebuild)
-        worker.start()
-        worker.join()
-    assert preview.error is None
-    handed = re.search(r"render: (\d+) pages made in a second process", caplog.text)
-    assert handed is not None and int(handed.group(1)) > 0
+        rebuild_on_a_thread(preview)
+    assert (pages_handed(caplog.text) or 0) > 0
     cold = tmp_path / "cold"
-    build(synthetic, cold, load_config(project / "mkdocs.yml"))
-    assert tree(tmp_path / "site") == tree(cold)
+    build(synthetic, cold, load_config(config))
+    assert site_digests(tmp_path / "site") == site_digests(cold)
     assert "What happened" in next((cold / "events").rglob("index.html")).read_text(encoding="utf-8")

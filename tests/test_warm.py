@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -19,15 +18,10 @@ from sitrep.pipeline import build, default_cache, manifest_path
 from sitrep.serve import Preview
 from sitrep.validate import CheckMemo, check
 from sitrep.warm import Warm
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, site_digests
 
 EVENT = "events/2019/2019-04-13-aleppo-western-checkpoints-attack.yaml"
 OTHER = "events/2019/2019-04-11-homs-eastern-desert-attacks.yaml"
-
-
-def tree(site: Path) -> dict[str, str]:
-    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in site.rglob("*") if p.is_file()}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -39,7 +33,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def assert_same_as_cold(content: Path, warm_site: Path, tmp_path: Path, name: str) -> None:
     cold = tmp_path / f"cold-{name}"
     build(content, cold, load_config(CONFIG))  # no cache, no warm state: everything from the files
-    assert tree(warm_site) == tree(cold), name
+    assert site_digests(warm_site) == site_digests(cold), name
 
 
 def test_warm_rebuilds_make_the_site_a_cold_build_makes(minimal_copy: Path, tmp_path: Path) -> None:
@@ -63,12 +57,12 @@ def test_warm_rebuilds_make_the_site_a_cold_build_makes(minimal_copy: Path, tmp_
     assert_same_as_cold(minimal_copy, out, tmp_path, "actor-edit")
 
     # A broken event fails the build and leaves the site; fixing it builds what a cold build makes.
-    before = tree(out)
+    before = site_digests(out)
     edit(minimal_copy / EVENT, "event_type: ", "event_type: Nonsense ")
     with pytest.raises(ContentError) as failed:
         build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out), warm=warm)
     assert any("event_type" in p.message for p in failed.value.problems)
-    assert tree(out) == before
+    assert site_digests(out) == before
     edit(minimal_copy / EVENT, "event_type: Nonsense ", "event_type: ")
     build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out), warm=warm)
     assert_same_as_cold(minimal_copy, out, tmp_path, "fixed")
