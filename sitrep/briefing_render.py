@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import jinja2
@@ -226,7 +226,7 @@ def site_environment(config: SiteConfig) -> jinja2.Environment:
 def _chart_data(report: Report) -> Chart:
     days = tuple((b.start, b.events, b.low, b.high) for b in report.figures.series)
     per = per_text(report.figures.bucket_days)
-    return Chart(series_chart(report.figures.series), f"Events and fatalities per {per}, "
+    return Chart(partial(series_chart, report.figures.series), f"Events and fatalities per {per}, "
                  f"{period_text(report.scope.period_from, report.scope.period_to)}", days=days)
 
 

@@ -6,6 +6,7 @@ recomposes a file's YAML node tree only when a problem has to be reported in it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -228,7 +229,10 @@ def _parse_many(items: list[tuple[bytes, str]]) -> list[tuple[Any, str, int] | _
         return [_parse_or_fail(item) for item in items]
     # Not multiprocessing.Pool: a worker that died (a libyaml crash) would leave its map waiting
     # forever; the executor raises BrokenProcessPool instead, and the build fails cleanly.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    # gc.enable: a build loads with automatic collection paused (heap.settled), which forked
+    # workers would inherit; their parsing makes garbage of its own.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=gc.enable) as pool:
         return list(pool.map(_parse_or_fail, items, chunksize=256))
 
 

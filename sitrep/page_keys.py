@@ -24,7 +24,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from operator import attrgetter, is_
 from pathlib import Path
@@ -168,6 +168,9 @@ def identical(a: object, b: object) -> bool:
         # In order: a page shows a mapping's items in the order it holds them.
         return (len(a) == len(b) and identical(tuple(a), tuple(b))  # type: ignore[arg-type]
                 and identical(tuple(a.values()), tuple(b.values())))  # type: ignore[attr-defined]
+    if cls is partial:  # a chart's drawing (render_context.Chart): the same function, same arguments
+        return (a.func is b.func and identical(a.args, b.args)  # type: ignore[attr-defined]
+                and identical(a.keywords, b.keywords))  # type: ignore[attr-defined]
     fields = _field_getter(cls)
     return fields is not None and identical(fields(a), fields(b))
 

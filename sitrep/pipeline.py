@@ -23,6 +23,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from types import ModuleType
 
+from sitrep import heap
 from sitrep.child import start_child
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError, Problem
@@ -82,17 +83,18 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
            strict: bool, warm: Warm | None) -> BuildResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    checked = _read(content_dir, cache_path, timings, warm)
-    warnings = tuple(p for p in checked.problems if p.severity == "warning")
-    if checked.corpus is None or (strict and warnings):
-        raise ContentError(checked.problems)
-    corpus = checked.corpus
-    from sitrep.index import build_indexes
+    with heap.settled():  # what is made here lives to the end of the build
+        checked = _read(content_dir, cache_path, timings, warm)
+        warnings = tuple(p for p in checked.problems if p.severity == "warning")
+        if checked.corpus is None or (strict and warnings):
+            raise ContentError(checked.problems)
+        corpus = checked.corpus
+        from sitrep.index import build_indexes
 
-    indexes = _timed(timings, "index", lambda: build_indexes(corpus))
+        indexes = _timed(timings, "index", lambda: build_indexes(corpus))
+        records, kept = _records(cache_path, warm)
     ahead: set[str] = set()
     with disk_cache(config.cache_dir):
-        records, kept = _records(cache_path, warm)
         # Never given to a stage that runs ahead: search indexes two shards at once only when it
         # runs before the other stages, with both cores to itself.
         extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key,

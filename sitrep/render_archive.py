@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
+from functools import partial
 from types import MappingProxyType
 
 from sitrep import charts
@@ -56,14 +57,15 @@ def month_pages(site: Site) -> Iterator[Rendered]:
         days = _days(year, month, events)
         prev_m = months[i - 1] if i > 0 else None
         next_m = months[i + 1] if i + 1 < len(months) else None
+        summary = summarise(e for e in events if e.status == "published")  # once: every page shows it
         first = True
         for page in listing(site, label, lambda n, y=year, m=month: site.url("month", y, m, page=n), events,
                             description=f"Conflict events in {label}, day by day.", newest_first=False,
                             crumbs=site.crumbs(("Timeline", site.url("timeline"))), section="timeline"):
-            chart = Chart(charts.daily_chart(days, label), f"Events and fatalities per day, {label}",
+            chart = Chart(partial(charts.daily_chart, days, label), f"Events and fatalities per day, {label}",
                           days=days) if first else None
             yield "month.html", MonthContext(
-                page, year, month, summarise(e for e in events if e.status == "published"), chart,
+                page, year, month, summary, chart,
                 (charts.month_label(*prev_m), site.url("month", *prev_m)) if prev_m else None,
                 (charts.month_label(*next_m), site.url("month", *next_m)) if next_m else None)
             first = False
@@ -87,13 +89,14 @@ def type_pages(site: Site) -> Iterator[Rendered]:
     """Yield every page of every event type that has listed events."""
     for event_type, events in site.indexes.by_type.items():
         counted = [e for e in events if e.status == "published"]
-        subtypes = ranked(Counter(e.sub_event_type for e in events))
+        subtypes = tuple(Ranked(s, None, n) for s, n in ranked(Counter(e.sub_event_type for e in events)))
+        summary = summarise(counted)  # once per type: every page of it shows the totals
         first = True
         for page in listing(site, event_type, lambda n, t=event_type: site.url("type", t, page=n), events,
                             description=f"Events of type {event_type}, newest first.",
                             crumbs=site.crumbs(("Event types", site.url("types"))), section="types"):
             yield "type.html", TypeContext(
-                page, event_type, tuple(Ranked(s, None, n) for s, n in subtypes), summarise(counted),
+                page, event_type, subtypes, summary,
                 monthly(monthly_series(counted), event_type) if first else None)
             first = False
 

@@ -4,7 +4,7 @@ and `meta` (its Meta). A contract test renders every kind and checks these field
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,10 +58,16 @@ class Ranked:
 class Chart:
     """A build-time SVG chart and the table that says the same in text."""
 
-    svg: Markup
+    draw: Callable[[], Markup]
+    """Draws the SVG when a template reads `svg`: a partial of a module's function, which the page's
+    key covers with its arguments (page_keys), so a page kept by its key never draws its chart."""
     caption: str
     points: tuple[MonthPoint, ...] = ()
     days: tuple[tuple[date, int, int, int], ...] = ()
+
+    @property
+    def svg(self) -> Markup:
+        return self.draw()
 
 
 @dataclass(frozen=True, slots=True)

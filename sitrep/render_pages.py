@@ -106,8 +106,8 @@ def monthly(points: Sequence[MonthPoint], subject: str) -> Chart | None:
     """Return the monthly chart of a series, None when there is nothing to draw."""
     if not points:
         return None
-    svg = charts.monthly_chart(points, subject)
-    return Chart(svg, f"Events and fatalities per month, {subject}", tuple(points))
+    return Chart(partial(charts.monthly_chart, tuple(points), subject),
+                 f"Events and fatalities per month, {subject}", tuple(points))
 
 
 # ---- event pages --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from sitrep import heap
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError
 from sitrep.urls import base_path
@@ -128,6 +129,7 @@ class Preview:
                 self.stop_event.wait(POLL_SECONDS / 2)  # let an editor finish writing the file
                 last = snapshot(roots)
                 self.rebuild()
+                heap.tidy()  # while the editor reads the page: what the build let go of is freed
 
     def state(self) -> dict[str, object]:
         with self.lock:

@@ -3,6 +3,7 @@ Chromium (driven by Playwright) and static servers that browser tests share."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -24,6 +25,14 @@ BUNDLED = ROOT / "content"
 CONFIG = ROOT / "mkdocs.yml"
 
 TreeWriter = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen() -> Iterator[None]:
+    """Every build freezes what it keeps (sitrep.heap), and here that includes the test's own
+    objects: unfreeze them after each test, so those in cycles are freed as in any test run."""
+    yield
+    gc.unfreeze()
 
 
 def site_digests(site: Path) -> dict[str, str]:

@@ -7,15 +7,18 @@ import os
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from sitrep import charts
 from sitrep.config import load_config
+from sitrep.index import MonthPoint
 from sitrep.load import load
 from sitrep.page_keys import PageKeys, build_salt, tree_digest
 from sitrep.render import templates_dir
-from sitrep.render_context import Meta
+from sitrep.render_context import Chart, Meta
 from sitrep.validate import check
 from tests.conftest import CONFIG, MINIMAL, ROOT
 
@@ -51,6 +54,20 @@ def test_a_shared_record_changes_the_key_of_every_page_that_holds_it(corpus) -> 
     assert keys.key("p", (actor, corpus.events[0])) != keys.key("p", (actor, moved))
     # A fresh instance (another build) gives the same keys for the same records.
     assert PageKeys(b"salt").key("p", (actor, corpus.events[0])) == keys.key("p", (actor, corpus.events[0]))
+
+
+def test_a_charts_key_covers_what_it_is_drawn_from_without_drawing_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    points = (MonthPoint(2024, 1, 3, 2, 4), MonthPoint(2024, 2, 1, 0, 0))
+    keys = PageKeys(b"salt")
+
+    def key(*args: object) -> bytes | None:
+        return keys.key("p", Chart(partial(*args), "Events per month", points))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "_bar", None)  # drawing would fail: keys must not draw
+    assert key(charts.monthly_chart, points, "Aleppo") == key(charts.monthly_chart, points, "Aleppo")
+    assert key(charts.monthly_chart, points, "Aleppo") != key(charts.monthly_chart, points[:1], "Aleppo")
+    assert key(charts.monthly_chart, points, "Aleppo") != key(charts.monthly_chart, points, "Idlib")
+    assert key(charts.monthly_chart, points, "Aleppo") != key(charts.daily_chart, points, "Aleppo")
 
 
 def test_a_context_that_cannot_be_pickled_has_no_key() -> None:

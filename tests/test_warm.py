@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from sitrep.charts import daily_chart, monthly_chart
 from sitrep.config import load_config
 from sitrep.errors import ContentError
+from sitrep.index import MonthPoint
 from sitrep.load import ParseCache, load
 from sitrep.model import Event
 from sitrep.page_keys import KeyMemo, identical
 from sitrep.pipeline import build, default_cache, manifest_path
+from sitrep.render_context import Chart
 from sitrep.serve import Preview
 from sitrep.validate import CheckMemo, check
 from sitrep.warm import Warm
@@ -141,6 +145,16 @@ def test_identical_compares_records_by_identity_and_values_by_type() -> None:
     event_b = _one_event(CheckMemo())
     assert event_a == event_b and not identical((event_a,), (event_b,))
     assert identical((event_a,), (event_a,))
+
+
+def test_identical_compares_a_charts_drawing_by_function_and_arguments() -> None:
+    points = (MonthPoint(2024, 1, 3, 2, 4),)
+    chart = Chart(partial(monthly_chart, points, "Aleppo"), "Events", points)
+    assert identical(chart, Chart(partial(monthly_chart, (MonthPoint(2024, 1, 3, 2, 4),), "Aleppo"),
+                                  "Events", points))
+    assert not identical(chart, Chart(partial(monthly_chart, points, "Idlib"), "Events", points))
+    assert not identical(chart, Chart(partial(daily_chart, points, "Aleppo"), "Events", points))
+    assert chart.svg == monthly_chart(points, "Aleppo")  # drawn when read
 
 
 def _one_event(memo: CheckMemo) -> Event:

@@ -1,0 +1,41 @@
+"""Keep Python's cycle collector off the data a build keeps for its whole run.
+
+A build loads its model (at 100k events, millions of objects), indexes it and reads the writer's
+records, then keeps all of it to the end. None of it holds reference cycles, so reference counting
+frees it, but the cycle collector walks every tracked object at each full collection, and while
+the heap grows it runs one each time the long-lived objects grow by a quarter. At 10k events that
+was 8 full collections and 1.1-1.4 s of a rebuild's 15-17 s. So `settled` pauses automatic
+collection while that data is made, collects once, and freezes what survives (gc.freeze): later
+collections, during rendering, walk only what rendering makes.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def settled() -> Iterator[None]:
+    """Run the block with automatic collection paused; then collect once and freeze the survivors."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()  # the cycles the block made, which a frozen object would otherwise keep forever
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def tidy() -> None:
+    """Between a long-lived process's builds (serve): look at every object again, frozen ones too.
+
+    A frozen object in a cycle that has since become garbage (a previous build's, let go) is
+    freed only by a collection after unfreezing. Costs one full collection; the survivors are
+    frozen again, so the next build's collections skip them."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
