@@ -46,7 +46,10 @@ _SUFFIXES = {
 }
 _NOT_CONTENT = ("README.md",)
 """Top-level entries that are not content documents: the editors' guide."""
-_CACHE_VERSION = 2  # 2: duplicate keys are refused
+_CACHE_VERSION = 3  # 2: duplicate keys are refused; 3: the files' stamps are kept
+SAVE_SHARE = 200
+"""The parse cache is saved when at least one in this many of its entries, or of the files'
+stamps, changed (ParseCache.save)."""
 
 KeyPath = tuple[str | int, ...]
 
@@ -67,6 +70,10 @@ class RawDocument:
     """The file's kind and a hash of its bytes (the parse cache's key); empty when it was not read."""
 
 
+FileStamps = dict[str, tuple[tuple[int, int, int, int], str]]
+"""Path → ((mtime_ns, ctime_ns, size, inode), parse cache key) of the content files a load read."""
+
+
 class _CacheUnpickler(pickle.Unpickler):
     """Unpickle parsed YAML only: a cache restored from elsewhere (a CI cache) could otherwise name any
     callable and run it on load."""
@@ -82,11 +89,15 @@ class _CacheUnpickler(pickle.Unpickler):
 
 @dataclass(slots=True)
 class ParseCache:
-    """Parsed documents keyed by a hash of the file's bytes; entries unused in a build are dropped."""
+    """Parsed documents keyed by a hash of the file's bytes; entries unused in a build are dropped.
+
+    It also keeps the content files' stamps (FileStamps) as they were when it was saved: a build
+    passes a copy to `load`, which then neither reads nor hashes a file whose stamp is unchanged."""
 
     path: Path | None
     entries: dict[str, tuple[Any, str, int]] = field(default_factory=dict)
     used: dict[str, tuple[Any, str, int]] = field(default_factory=dict)
+    stamps: FileStamps = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: Path | None) -> ParseCache:
@@ -95,11 +106,14 @@ class ParseCache:
             return cls(path)
         try:
             with path.open("rb") as fh:
-                version, entries = _CacheUnpickler(fh).load()
+                version, entries, *rest = _CacheUnpickler(fh).load()
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
                 KeyError, MemoryError, RecursionError):
             return cls(path)
-        return cls(path, entries if version == _CACHE_VERSION else {})
+        if version != _CACHE_VERSION or len(rest) != 1 or not isinstance(entries, dict) \
+                or not isinstance(rest[0], dict):
+            return cls(path)
+        return cls(path, entries, stamps=rest[0])
 
     def get(self, key: str) -> tuple[Any, str, int] | None:
         hit = self.entries.get(key)
@@ -110,9 +124,18 @@ class ParseCache:
     def put(self, key: str, value: tuple[Any, str, int]) -> None:
         self.used[key] = value
 
-    def save(self) -> None:
-        """Write the entries used in this build, atomically, so a killed build leaves no torn cache."""
-        if self.path is None or self.used.keys() == self.entries.keys():
+    def save(self, stamps: FileStamps | None = None, *, force: bool = False) -> None:
+        """Write the entries used in this build and `stamps` (what `load` left in the copy it was
+        given), atomically, so a killed build leaves no torn cache.
+
+        Only when at least one in SAVE_SHARE of them changed, unless `force`: at 100k events a save
+        takes ~5 s, and a build that finds the file a few edits behind reads and parses just those
+        files again (~1 ms each)."""
+        stamps = self.stamps if stamps is None else stamps
+        if self.path is None:
+            return
+        changes = len(self.used.keys() ^ self.entries.keys()) + _stamp_changes(self.stamps, stamps)
+        if changes == 0 or (not force and changes * SAVE_SHARE < len(self.used)):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Builds of one output folder are serialised by the build lock, so any temp file left
@@ -121,12 +144,14 @@ class ParseCache:
             stale.unlink(missing_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            pickle.dump((_CACHE_VERSION, self.used), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((_CACHE_VERSION, self.used, stamps), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
 
-FileStamps = dict[str, tuple[tuple[int, int, int, int], str]]
-"""Path → ((mtime_ns, ctime_ns, size, inode), parse cache key) of the content files a load read."""
+def _stamp_changes(old: FileStamps, new: FileStamps) -> int:
+    return sum(1 for path, stamp in new.items() if old.get(path) != stamp) + len(old.keys() - new.keys())
+
+
 _RACY_NS = 50_000_000
 """A file whose mtime or ctime is this close to when it was stamped may change again within one
 clock tick without its stamp changing (kernels keep them in ticks): it is not remembered."""
@@ -136,8 +161,9 @@ def load(content_dir: Path, cache: ParseCache | None = None,
          stamps: FileStamps | None = None) -> tuple[RawDocument, ...]:
     """Return every content document under `content_dir`, in a stable order.
 
-    With `stamps` (a long-lived process's, see warm.py), a file whose stamp is the one recorded
-    there is taken from the cache without being read; `stamps` is then updated to this load's."""
+    With `stamps` (a long-lived process's, see warm.py, or a copy of the parse cache's), a file
+    whose stamp is the one recorded there is taken from the cache without being read; `stamps` is
+    then updated to this load's."""
     cache = cache or ParseCache(None)
     _marks.cache_clear()  # files may have changed since the last build in this process (serve)
     if stamps is None:

@@ -140,13 +140,17 @@ def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float],
     long-lived process keeps it in memory for its next build.
 
     Such a process saves the cache at its first build only: the file then lacks just the files
-    edited since, which a build in another process parses again (Warm.save brings it up to date)."""
+    edited since, which a build in another process parses again (Warm.save brings it up to date).
+    Files whose stamps are the saved ones are not read at all (ParseCache.stamps)."""
     kept = warm.parse if warm is not None else None
     cache = kept or ParseCache.open(cache_path)
-    docs = _timed(timings, "load", lambda: load(content_dir, cache, warm.stamps if warm else None))
+    stamps = warm.stamps if warm is not None else dict(cache.stamps)
+    if warm is not None and kept is None:
+        stamps.update(cache.stamps)  # a long-lived process's first build: the saved ones
+    docs = _timed(timings, "load", lambda: load(content_dir, cache, stamps))
     checked = _timed(timings, "validate", lambda: check(docs, warm.check if warm else None))
     if kept is None:
-        cache.save()
+        cache.save(stamps)
     if warm is not None:
         warm.parse = ParseCache(cache.path, cache.used)
     return checked

@@ -7,7 +7,8 @@ part is used only after checking that what it was made from is unchanged, by sta
 identity, so a part that no longer applies costs time, never a stale page:
 
 - `stamps`: each content file's stamp and parse-cache key (load.FileStamps): unchanged files are
-  neither read nor hashed again;
+  neither read nor hashed again (a build from the command line has the ones the parse cache
+  was saved with);
 - `parse`: the parse cache, held in memory instead of read from disk at each build;
 - `check`: what validating each file gave (validate.CheckMemo): unchanged files give the same
   model objects build after build, which the next part relies on;
@@ -58,6 +59,6 @@ class Warm:
         """Write the parse cache and the writer's records for builds in other processes (builds here
         save them only at first). Call it holding the site's build lock."""
         if self.parse is not None:
-            ParseCache(self.parse.path, {}, self.parse.entries).save()
+            ParseCache(self.parse.path, {}, self.parse.entries).save(self.stamps, force=True)
         if self.manifest is not None:
             self.manifest.save()

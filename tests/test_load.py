@@ -271,6 +271,58 @@ def test_parse_cache_keeps_only_entries_used(write_tree: TreeWriter, tmp_path: P
     assert len(ParseCache.open(cache_path).entries) == 1
 
 
+def test_a_saved_cache_s_stamps_spare_reading_unchanged_files(
+        write_tree: TreeWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_tree({EVENT: "title: one\n", "events/2019/2019-04-11-y.yaml": "title: two\n"})
+    time.sleep(0.06)  # older than a clock tick: a file changed within one is never trusted by stamp
+    cache_path = tmp_path / "cache.pickle"
+    cache = ParseCache.open(cache_path)
+    stamps = dict(cache.stamps)
+    first = load(root, cache, stamps)
+    cache.save(stamps)
+    (root / EVENT).write_text("title: changed\n", encoding="utf-8")
+    read: list[str] = []
+    real = load_mod._read_bytes
+    monkeypatch.setattr(load_mod, "_read_bytes", lambda path: read.append(path.name) or real(path))
+    cache = ParseCache.open(cache_path)
+    again = load(root, cache, dict(cache.stamps))
+    assert read == ["2019-04-10-x.yaml"]  # only the edited file is read
+    assert again[1] == first[1] and again[0].data == {"title": "changed"}
+
+
+def test_a_cache_is_saved_only_when_enough_of_it_changed_unless_forced(
+        write_tree: TreeWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_tree({f"events/2019/e{i:03d}.yaml": f"title: event {i}\n" for i in range(20)})
+    time.sleep(0.06)
+    cache_path = tmp_path / "cache.pickle"
+    cache = ParseCache.open(cache_path)
+    stamps = dict(cache.stamps)
+    load(root, cache, stamps)
+    cache.save(stamps)
+    saved = cache_path.read_bytes()
+    (root / "events/2019/e000.yaml").write_text("title: edited\n", encoding="utf-8")
+    monkeypatch.setattr(load_mod, "SAVE_SHARE", 6)  # 3 changes (entry in, entry out, stamp) in 20
+    cache = ParseCache.open(cache_path)
+    stamps = dict(cache.stamps)
+    assert _only_title(load(root, cache, stamps)) == "edited"
+    cache.save(stamps)
+    assert cache_path.read_bytes() == saved  # not worth a save: the next build parses one file again
+    cache.save(stamps, force=True)
+    again = ParseCache.open(cache_path)
+    assert len(again.entries) == 20 and again.stamps == stamps
+    monkeypatch.setattr(load_mod, "SAVE_SHARE", 7)  # now 3 changes in 20 are enough (3 * 7 >= 20)
+    cache_path.write_bytes(saved)
+    cache = ParseCache.open(cache_path)
+    stamps = dict(cache.stamps)
+    load(root, cache, stamps)
+    cache.save(stamps)
+    assert ParseCache.open(cache_path).stamps == stamps
+
+
+def _only_title(docs: tuple[RawDocument, ...]) -> str:
+    return next(d.data["title"] for d in docs if d.path.endswith("e000.yaml"))
+
+
 @pytest.mark.parametrize("payload", [b"", b"not a pickle", pickle.dumps((1, {"x": 1})), pickle.dumps("odd")])
 def test_corrupt_or_old_cache_is_ignored(tmp_path: Path, payload: bytes) -> None:
     """A torn, foreign or older-version cache is treated as empty; it never breaks a build.

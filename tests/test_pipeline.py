@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -284,6 +285,24 @@ def test_the_first_rebuild_after_a_cold_build_keeps_every_page(minimal_copy: Pat
     third = build(minimal_copy, out, load_config(CONFIG), cache_path=cache).report
     assert second.written == third.written == ()
     assert second.kept == third.kept > 0
+
+
+def test_a_rebuild_reads_only_the_content_files_changed_since_the_cache_was_saved(
+        minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitrep import load as load_mod
+
+    time.sleep(0.06)  # files changed within a clock tick of a build are read again by the next
+    cache, config = tmp_path / "cache" / "parse.pickle", load_config(CONFIG)
+    build(minimal_copy, tmp_path / "site", config, cache_path=cache)
+    event = sorted((minimal_copy / "events").rglob("*.yaml"))[0]
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1),
+                     encoding="utf-8")
+    read: list[str] = []
+    real = load_mod._read_bytes
+    monkeypatch.setattr(load_mod, "_read_bytes", lambda path: read.append(str(path)) or real(path))
+    result = build(minimal_copy, tmp_path / "site", config, cache_path=cache)
+    assert read == [str(event)]
+    assert any(e.title.startswith("Edited ") for e in result.corpus.events)
 
 
 def test_the_parse_cache_is_kept_when_content_has_errors(minimal_copy: Path, tmp_path: Path) -> None:
