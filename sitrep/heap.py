@@ -3,10 +3,13 @@
 A build loads its model (at 100k events, millions of objects), indexes it and reads the writer's
 records, then keeps all of it to the end. None of it holds reference cycles, so reference counting
 frees it, but the cycle collector walks every tracked object at each full collection, and while
-the heap grows it runs one each time the long-lived objects grow by a quarter. At 10k events that
-was 8 full collections and 1.1-1.4 s of a rebuild's 15-17 s. So `settled` pauses automatic
-collection while that data is made, collects once, and freezes what survives (gc.freeze): later
-collections, during rendering, walk only what rendering makes.
+the heap grows it runs one each time the long-lived objects grow by a quarter. So `settled`
+pauses automatic collection while that data is made, collects once, and freezes what survives
+(gc.freeze): later collections, during rendering, walk only what rendering makes.
+
+Measured at 100k events (gc.callbacks): a rebuild after one edit spent 17.1 s collecting, now 4.9 s;
+a cold build 20.7 s, now 15.4 s (its other full collections come later, while the writer's records
+and the exports grow).
 """
 
 from __future__ import annotations
