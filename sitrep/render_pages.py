@@ -106,8 +106,9 @@ def monthly(points: Sequence[MonthPoint], subject: str) -> Chart | None:
     """Return the monthly chart of a series, None when there is nothing to draw."""
     if not points:
         return None
-    return Chart(partial(charts.monthly_chart, tuple(points), subject),
-                 f"Events and fatalities per month, {subject}", tuple(points))
+    series = tuple(points)
+    return Chart(partial(charts.monthly_chart, series, subject),
+                 f"Events and fatalities per month, {subject}", series)
 
 
 # ---- event pages --------------------------------------------------------------------------------
