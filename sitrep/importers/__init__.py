@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitrep.errors import Problem
 from sitrep.importers import acled, ucdp
 from sitrep.importers.common import ImportSummary, Writer
 from sitrep.importers.csvrows import Row, read_rows
@@ -55,5 +56,17 @@ def run_import(kind: str, csv_path: Path, content_dir: Path, *, progress: bool =
                 raise row
             writer.apply(importer.adapt(line, row))
         except RowError as exc:
-            summary.rejected.append((line, exc.message, exc.hint))
+            summary.rejected.append(Problem(str(csv_path), line, _field(row, exc.column), exc.message,
+                                            exc.hint))
     return summary
+
+
+def _field(row: Row | RowError, column: str | None) -> int:
+    """Return the 1-based position of `column` in the row (a CSV's column, as a spreadsheet counts
+    them), or 1 when the error is the whole row's. A row keeps the header's order."""
+    if column is None or isinstance(row, RowError):
+        return 1
+    for position, name in enumerate(row, start=1):
+        if name == column:
+            return position
+    return 1

@@ -54,7 +54,7 @@ def adapt(line: int, row: Row) -> ImportedEvent:
     start = parse_date(row["event_date"], "event_date")
     end = parse_date(row["date_end"], "date_end") if row.get("date_end", "").strip() else start
     if end < start:
-        raise RowError(f"date_end {end} is before event_date {start}", "fix the dates")
+        raise RowError(f"date_end {end} is before event_date {start}", "fix the dates", "date_end")
     event_type, sub_type = _types(row)
     acled_id = row.get("event_id_cnty", "").strip()
     actors = _actors(row)
@@ -82,11 +82,12 @@ def _event_id(row: Row, start: date, acled_id: str) -> str:
     own = row.get("sitrep_id", "").strip()
     if own:
         if not SLUG.match(own):
-            raise RowError(f"sitrep_id {own!r} is not a valid id", "lowercase letters, digits and hyphens")
+            raise RowError(f"sitrep_id {own!r} is not a valid id", "lowercase letters, digits and hyphens",
+                           "sitrep_id")
         return own
     if not slug(acled_id):
         raise RowError("the row has neither event_id_cnty nor sitrep_id",
-                       "every ACLED row has an event_id_cnty")
+                       "every ACLED row has an event_id_cnty", "event_id_cnty")
     return f"{start.isoformat()}-{ORIGIN}-{slug(acled_id)}"
 
 
@@ -95,18 +96,18 @@ def _types(row: Row) -> tuple[str, str]:
     event_type = _TYPES.get(fold(raw_type))
     if event_type is None:
         raise RowError(f"unknown event_type {raw_type!r}",
-                       f"use one of ACLED's current types: {', '.join(vocab.EVENT_TYPES)}")
+                       f"use one of ACLED's current types: {', '.join(vocab.EVENT_TYPES)}", "event_type")
     sub_type = _SUBTYPES.get(fold(raw_sub))
     if sub_type not in vocab.EVENT_TYPES[event_type]:
         raise RowError(f"sub_event_type {raw_sub!r} is not one of {event_type}'s",
-                       f"use one of: {', '.join(vocab.EVENT_TYPES[event_type])}")
+                       f"use one of: {', '.join(vocab.EVENT_TYPES[event_type])}", "sub_event_type")
     return event_type, sub_type
 
 
 def _precision(row: Row, column: str) -> int:
     value = parse_int(row.get(column), column) or 1
     if value not in (1, 2, 3):
-        raise RowError(f"'{column}' is {value}; ACLED uses 1, 2 or 3", "1 is the most precise")
+        raise RowError(f"'{column}' is {value}; ACLED uses 1, 2 or 3", "1 is the most precise", column)
     return value
 
 
@@ -127,7 +128,8 @@ def _location(row: Row) -> ImportedLocation:
     lat = parse_coord(row.get("latitude"), "latitude", 90)
     lon = parse_coord(row.get("longitude"), "longitude", 180)
     if (lat is None) != (lon is None):
-        raise RowError("only one of latitude and longitude is given", "give both or neither")
+        raise RowError("only one of latitude and longitude is given", "give both or neither",
+                       "longitude" if lat is not None else "latitude")
     return ImportedLocation(
         admin1=one_line(row.get("admin1"), 200),
         region_id=row.get("region_id", "").strip() or None,
@@ -150,7 +152,8 @@ def _fatalities(row: Row) -> tuple[int, int, int] | None:
         return None
     return fatality_range(best, parse_int(row.get("fatalities_low"), "fatalities_low"),
                           parse_int(row.get("fatalities_high"), "fatalities_high"),
-                          "fatalities is the best figure; fatalities_low/high the range around it")
+                          "fatalities is the best figure; fatalities_low/high the range around it",
+                          "fatalities")
 
 
 def _breakdown(row: Row) -> tuple[tuple[str, int], ...]:
@@ -177,7 +180,7 @@ def _choice(row: Row, column: str, allowed: tuple[str, ...], default: str) -> st
         return default
     if value not in allowed:
         raise RowError(f"'{column}' {value!r} is not one of: {', '.join(allowed)}",
-                       f"leave it empty for {default}")
+                       f"leave it empty for {default}", column)
     return value
 
 
@@ -202,19 +205,20 @@ def _revisions(row: Row, end: date) -> tuple[tuple[date, str], ...]:
             changed = parse_date(raw, "timestamp")
         except RowError:
             raise RowError(f"'timestamp' {raw!r} is neither a Unix time nor a date",
-                           "ACLED writes seconds since 1970") from None
+                           "ACLED writes seconds since 1970", "timestamp") from None
     return ((changed, REVISION_NOTE),) if changed > end else ()
 
 
 def _ucdp_type(row: Row) -> int | None:
     value = parse_int(row.get("ucdp_type_of_violence"), "ucdp_type_of_violence")
     if value is not None and value not in vocab.UCDP_VIOLENCE_TYPES:
-        raise RowError(f"'ucdp_type_of_violence' is {value}", "use 1, 2 or 3")
+        raise RowError(f"'ucdp_type_of_violence' is {value}", "use 1, 2 or 3", "ucdp_type_of_violence")
     return value
 
 
 def _superseded_by(row: Row) -> str | None:
     value = row.get("superseded_by", "").strip()
     if value and not SLUG.match(value):
-        raise RowError(f"superseded_by {value!r} is not a valid event id", "give the id of the successor")
+        raise RowError(f"superseded_by {value!r} is not a valid event id", "give the id of the successor",
+                       "superseded_by")
     return value or None

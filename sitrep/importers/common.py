@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sitrep.errors import Problem
 from sitrep.importers import yamlfile
 from sitrep.importers.lookup import Lookup, Signature
 from sitrep.importers.model import ImportedEvent, RowError
@@ -19,7 +20,8 @@ from sitrep.importers.text import safe_markdown, slug
 
 @dataclass(slots=True)
 class ImportSummary:
-    """What one import did. `rejected`, `duplicates` and `warnings` hold (line, message, hint)."""
+    """What one import did. `rejected` holds errors, `duplicates` and `warnings` warnings: each a
+    Problem at the CSV row's line and, when one column is at fault, that column's position."""
 
     path: Path
     kind: str
@@ -31,17 +33,19 @@ class ImportSummary:
     edited: int = 0  # of `matched`: files edited by hand since import, left as they are
     actors_added: list[str] = field(default_factory=list)
     sources_added: list[str] = field(default_factory=list)
-    duplicates: list[tuple[int, str, str]] = field(default_factory=list)
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)
-    warnings: list[tuple[int, str, str]] = field(default_factory=list)
+    duplicates: list[Problem] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def report_lines(self) -> list[str]:
-        """Return one `FILE.csv:LINE: severity: message (hint)` line per finding, then the totals."""
-        items = ([(ln, "error", m, h) for ln, m, h in self.rejected]
-                 + [(ln, "warning", m, h) for ln, m, h in self.duplicates + self.warnings])
-        lines = [f"{self.path}:{ln}: {sev}: {msg}" + (f" ({hint})" if hint else "")
-                 for ln, sev, msg, hint in sorted(items, key=lambda i: (i[0], i[1]))]
-        return [*lines, self.totals()]
+        """Return one `FILE.csv:LINE:COL: severity: message (hint)` line per finding, in file order
+        (a row's errors before its warnings), then the totals."""
+        found = sorted(self.rejected + self.duplicates + self.warnings,
+                       key=lambda p: (p.line, p.severity, p.col))
+        return [*(p.format() for p in found), self.totals()]
+
+    def warn(self, line: int, message: str, hint: str) -> None:
+        self.warnings.append(Problem(str(self.path), line, 1, message, hint, "warning"))
 
     def totals(self) -> str:
         verb = "would be" if self.dry_run else "were"
@@ -91,7 +95,7 @@ class Writer:
         resolved = resolve(ev, self.lookup)
         self._touched[target] = ev.line
         for w in resolved.warnings:
-            self.summary.warnings.append((ev.line, w, "check the region"))
+            self.summary.warn(ev.line, w, "check the region")
         if existing is not None:
             self._update(ev, existing, resolved)
         elif dup := self._curated_twin(ev, resolved):
@@ -101,7 +105,7 @@ class Writer:
             self._add(ev, resolved)
 
     def _duplicate(self, line: int, message: str, hint: str) -> None:
-        self.summary.duplicates.append((line, message, hint))
+        self.summary.duplicates.append(Problem(str(self.summary.path), line, 1, message, hint, "warning"))
 
     def _text(self, ev: ImportedEvent, body: dict[str, Any]) -> tuple[str, str]:
         text = yamlfile.dump_body(body)

@@ -11,12 +11,14 @@ from datetime import date
 
 
 class RowError(Exception):
-    """A row that cannot be mapped: the reason, and a hint for the editor fixing the file."""
+    """A row that cannot be mapped: the reason, a hint for the editor fixing the file, and the column
+    at fault when there is one (its header name), so the report can give the field's position."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", column: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.column = column
 
 
 @dataclass(frozen=True, slots=True)

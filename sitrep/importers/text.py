@@ -93,7 +93,7 @@ def parse_date(raw: str, column: str) -> date:
     """Return the date written in one of the formats seen in real exports; raise RowError otherwise."""
     value = raw.strip()
     if not value:
-        raise RowError(f"'{column}' is empty", "every row needs a date")
+        raise RowError(f"'{column}' is empty", "every row needs a date", column)
     if m := _TIME_PART.match(value):
         value = m.group(1)
     if len(value) == 10 and value[4] == "-":  # ISO, by far the most common: skip strptime's cost
@@ -108,7 +108,7 @@ def parse_date(raw: str, column: str) -> date:
             continue
     if m := _SLASHED.match(value):
         return _slashed(int(m.group(1)), int(m.group(2)), int(m.group(3)), raw, column)
-    raise RowError(f"'{column}' {raw!r} is not a date", "write dates as YYYY-MM-DD")
+    raise RowError(f"'{column}' {raw!r} is not a date", "write dates as YYYY-MM-DD", column)
 
 
 def _slashed(a: int, b: int, year: int, raw: str, column: str) -> date:
@@ -122,9 +122,9 @@ def _slashed(a: int, b: int, year: int, raw: str, column: str) -> date:
     if len(readings) == 1:
         return readings.pop()
     if not readings:
-        raise RowError(f"'{column}' {raw!r} is not a date", "write dates as YYYY-MM-DD")
+        raise RowError(f"'{column}' {raw!r} is not a date", "write dates as YYYY-MM-DD", column)
     raise RowError(f"'{column}' {raw!r} could be day/month or month/day",
-                   "write dates as YYYY-MM-DD so they cannot be misread")
+                   "write dates as YYYY-MM-DD so they cannot be misread", column)
 
 
 def parse_int(raw: str | None, column: str, *, required: bool = False) -> int | None:
@@ -132,23 +132,26 @@ def parse_int(raw: str | None, column: str, *, required: bool = False) -> int | 
     value = (raw or "").strip().replace(",", "")
     if not value:
         if required:
-            raise RowError(f"'{column}' is empty", "give a whole number")
+            raise RowError(f"'{column}' is empty", "give a whole number", column)
         return None
     try:
         number = float(value)
     except ValueError:
-        raise RowError(f"'{column}' {raw!r} is not a number", "give a whole number") from None
+        raise RowError(f"'{column}' {raw!r} is not a number", "give a whole number", column) from None
     if number != int(number) or number < 0:
-        raise RowError(f"'{column}' {raw!r} is not a whole number of at least 0", "give a whole number")
+        raise RowError(f"'{column}' {raw!r} is not a whole number of at least 0", "give a whole number",
+                       column)
     return int(number)
 
 
-def fatality_range(best: int, low: int | None, high: int | None, hint: str) -> tuple[int, int, int]:
-    """Return (low, best, high), a missing bound defaulting to best; raise RowError when unordered."""
+def fatality_range(best: int, low: int | None, high: int | None, hint: str,
+                   column: str | None = None) -> tuple[int, int, int]:
+    """Return (low, best, high), a missing bound defaulting to best; raise RowError when unordered
+    (naming `column`, the best estimate's)."""
     low = best if low is None else low
     high = best if high is None else high
     if not low <= best <= high:
-        raise RowError(f"fatalities are not low <= best <= high ({low}, {best}, {high})", hint)
+        raise RowError(f"fatalities are not low <= best <= high ({low}, {best}, {high})", hint, column)
     return low, best, high
 
 
@@ -160,10 +163,11 @@ def parse_coord(raw: str | None, column: str, limit: float) -> float | None:
     try:
         number = float(value)
     except ValueError:
-        raise RowError(f"'{column}' {raw!r} is not a number", "give decimal degrees, e.g. 36.2") from None
+        raise RowError(f"'{column}' {raw!r} is not a number", "give decimal degrees, e.g. 36.2",
+                       column) from None
     if not -limit <= number <= limit or number != number:
         raise RowError(f"'{column}' {number} is outside -{limit:g}..{limit:g}",
-                       "check the sign and that latitude and longitude are not swapped")
+                       "check the sign and that latitude and longitude are not swapped", column)
     return round(number, 6)
 
 

@@ -58,13 +58,13 @@ def adapt(line: int, row: Row) -> ImportedEvent:
     """Return the ImportedEvent of one UCDP GED row; raise RowError when it cannot be mapped."""
     ged_id = row["id"].strip()
     if not slug(ged_id):
-        raise RowError("'id' is empty", "every UCDP GED row has a numeric id")
+        raise RowError("'id' is empty", "every UCDP GED row has a numeric id", "id")
     violence = _code(row, "type_of_violence", VIOLENCE, required=True)
     label, event_type, sub_type = VIOLENCE[violence]
     start = parse_date(row["date_start"], "date_start")
     end = parse_date(row["date_end"], "date_end") if row.get("date_end", "").strip() else start
     if end < start:
-        raise RowError(f"date_end {end} is before date_start {start}", "swap or fix the dates")
+        raise RowError(f"date_end {end} is before date_start {start}", "swap or fix the dates", "date_end")
     date_prec = _code(row, "date_prec", DATE_PRECISION) or 1
     where_prec = _code(row, "where_prec", GEO_PRECISION)
     actors = _actors(row, violence)
@@ -88,7 +88,7 @@ def _code(row: Row, column: str, allowed: Mapping[int, object], *, required: boo
     value = parse_int(row.get(column), column, required=required)
     if value is not None and value not in allowed:
         raise RowError(f"'{column}' is {value}, not a UCDP code",
-                       f"use one of {', '.join(map(str, allowed))}")
+                       f"use one of {', '.join(map(str, allowed))}", column)
     return value
 
 
@@ -103,7 +103,7 @@ def _actors(row: Row, violence: int) -> tuple[ImportedActor, ...]:
     for column, role in (("side_a", "perpetrator"), ("side_b", "target")):
         names = split_list(row[column], ",")
         if not names:
-            raise RowError(f"'{column}' is empty", "UCDP names both sides of every event")
+            raise RowError(f"'{column}' is empty", "UCDP names both sides of every event", column)
         for name in names:
             default = "civilians" if violence == 3 and role == "target" else "rebel-group"
             out.append(ImportedActor(one_line(name, 200) or name, role, actor_kind(name, default)))
@@ -114,7 +114,8 @@ def _location(row: Row, where_prec: int | None) -> ImportedLocation:
     lat = parse_coord(row.get("latitude"), "latitude", 90)
     lon = parse_coord(row.get("longitude"), "longitude", 180)
     if (lat is None) != (lon is None):
-        raise RowError("only one of latitude and longitude is given", "give both or neither")
+        raise RowError("only one of latitude and longitude is given", "give both or neither",
+                       "longitude" if lat is not None else "latitude")
     precision = GEO_PRECISION[where_prec] if where_prec else (1 if lat is not None else 3)
     return ImportedLocation(
         admin1=one_line(row.get("adm_1"), 200),
@@ -136,7 +137,7 @@ def _fatalities(row: Row) -> tuple[int, int, int]:
     best = parse_int(row.get("best"), "best", required=True)
     assert best is not None  # required=True raises RowError instead of returning None
     return fatality_range(best, parse_int(row.get("low"), "low"), parse_int(row.get("high"), "high"),
-                          "UCDP's estimates are ordered; the row is probably shifted by a column")
+                          "UCDP's estimates are ordered; the row is probably shifted by a column", "best")
 
 
 def _breakdown(row: Row) -> tuple[tuple[str, int], ...]:
@@ -151,7 +152,7 @@ def _breakdown(row: Row) -> tuple[tuple[str, int], ...]:
     limit = high if high is not None else parse_int(row.get("best"), "best")
     if limit is not None and total > limit:
         raise RowError(f"deaths by side add up to {total}, more than the high estimate {limit}",
-                       "check the deaths_* columns")
+                       "check the deaths_* columns", "deaths_a")
     return tuple(parts)
 
 

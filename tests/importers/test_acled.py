@@ -30,12 +30,12 @@ def _event(corpus, acled_id: str):  # type: ignore[no-untyped-def]
 def test_every_row_is_added_rejected_or_reported(imported) -> None:  # type: ignore[no-untyped-def]
     _, summary, corpus = imported
     assert summary.rows == len(ROWS) == 15
-    rejected = {line: msg for line, msg, _ in summary.rejected}
+    rejected = {p.line: p.message for p in summary.rejected}
     assert sorted(rejected) == [11, 12, 13]
     assert "unknown event_type 'Remote violence'" in rejected[11]
     assert "could be day/month or month/day" in rejected[12]
     assert "'Baghdad' matches no region" in rejected[13]
-    assert [(line, "line 2" in msg) for line, msg, _ in summary.duplicates] == [(15, True)]
+    assert [(p.line, "line 2" in p.message) for p in summary.duplicates] == [(15, True)]
     assert summary.added == len(corpus.events) == 11
 
 
@@ -111,4 +111,4 @@ def test_semicolon_separated_file_with_bom(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "excel.csv", HEADER, ROWS, encoding="utf-8-sig", delimiter=";",
                      newline="\r\n")
     summary = run_import("acled", path, make_tree(tmp_path), progress=False)
-    assert summary.added == 11 and sorted(line for line, _, _ in summary.rejected) == [11, 12, 13]
+    assert summary.added == 11 and sorted(p.line for p in summary.rejected) == [11, 12, 13]

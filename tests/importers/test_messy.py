@@ -32,12 +32,17 @@ def test_quirks_are_mapped_and_bad_rows_reported_with_their_own_line(tmp_path: P
     content = make_tree(tmp_path)
     summary = run_import("ucdp", path, content, progress=False)
     # Row 0 starts on line 2 and spans 3 lines, so row i >= 1 starts on line i + 4.
-    rejected = {line: msg for line, msg, _ in summary.rejected}
+    rejected = {p.line: p.message for p in summary.rejected}
     expected = {10: "low <= best <= high", 11: "'Atlantis' matches no region",
                 12: "'type_of_violence' is 4", 13: "'date_start' 'not a date' is not a date"}
     assert sorted(rejected) == sorted(expected)
     for line, fragment in expected.items():
         assert fragment in rejected[line], (line, rejected[line])
+    # Each error names the field at fault by its position in the header, as a spreadsheet shows it;
+    # a region that matches nothing is the row's, not one field's.
+    columns = {p.line: p.col for p in summary.rejected}
+    assert columns == {10: HEADER.index("best") + 1, 11: 1, 12: HEADER.index("type_of_violence") + 1,
+                       13: HEADER.index("date_start") + 1}
     assert summary.added == 6
     corpus = load_corpus(content)
     by_ged = {e.external_ids["ucdp_ged"]: e for e in corpus.events}
@@ -58,7 +63,7 @@ def test_bad_bytes_and_ragged_rows_are_rejected_not_dropped(tmp_path: Path) -> N
     lines[3] = lines[3] + b",extra,fields"
     path.write_bytes(b"\n".join(lines))
     summary = run_import("ucdp", path, make_tree(tmp_path), progress=False)
-    rejected = {line: msg for line, msg, _ in summary.rejected}
+    rejected = {p.line: p.message for p in summary.rejected}
     assert rejected[3] == "row is not valid UTF-8 (byte 0xe9)"
     assert rejected[4].startswith("row has") and "fields but the header names" in rejected[4]
     assert summary.added == 1 and summary.rows == 3

@@ -18,8 +18,11 @@ def test_cli_reports_each_rejected_row_then_totals(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import", "acled", str(ACLED_CSV), "--content", str(content)])
     lines = result.output.strip().splitlines()
     assert result.exit_code == 1  # some rows were rejected
-    assert lines[0].startswith(f"{ACLED_CSV}:11: error: unknown event_type 'Remote violence' (use one of")
-    assert lines[3].startswith(f"{ACLED_CSV}:15: warning: repeats the event of line 2 (acled SYR1001)")
+    # path:line:col, col being the field at fault (event_type is the file's 6th column, event_date
+    # its 2nd), or 1 when the whole row is.
+    assert lines[0].startswith(f"{ACLED_CSV}:11:6: error: unknown event_type 'Remote violence' (use one of")
+    assert lines[1].startswith(f"{ACLED_CSV}:12:2: error: 'event_date' '04/05/2019' could be day/month")
+    assert lines[3].startswith(f"{ACLED_CSV}:15:1: warning: repeats the event of line 2 (acled SYR1001)")
     assert lines[-1].startswith("acled: 15 rows: 11 added, 0 updated, 0 matched")
     assert CliRunner().invoke(main, ["check", "--content", str(content)]).exit_code == 0
 

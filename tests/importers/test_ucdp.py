@@ -36,8 +36,8 @@ def test_every_real_row_is_accounted_for(imported) -> None:  # type: ignore[no-u
     # The fixture has no multi-line fields, so row i starts on line i + 2.
     expected_rejects = {i + 2 for i, r in enumerate(ROWS) if _country_only(r)}
     assert summary.rows == len(ROWS)
-    assert {line for line, _, _ in summary.rejected} == expected_rejects
-    assert all("known only to the country" in msg for _, msg, _ in summary.rejected)
+    assert {p.line for p in summary.rejected} == expected_rejects
+    assert all("known only to the country" in p.message for p in summary.rejected)
     assert summary.added == len(ROWS) - len(expected_rejects) == len(corpus.events)
     assert summary.updated == summary.matched == 0 and not summary.duplicates
     assert all(e.imported for e in corpus.events)
@@ -192,8 +192,8 @@ def test_likely_duplicate_of_a_curated_event_is_reported_not_added(tmp_path: Pat
     summary = run_import("ucdp", UCDP_CSV, content, progress=False)
     same_day = [i + 2 for i, r in enumerate(ROWS) if r["date_start"] == "2018-01-01"
                 and r["adm_1"] == "Rif Dimashq Governorate" and r["side_a"] == "Government of Syria"]
-    assert same_day and sorted(line for line, _, _ in summary.duplicates) == same_day
-    assert all("2018-01-01-harasta-clashes" in msg for _, msg, _ in summary.duplicates)
+    assert same_day and sorted(p.line for p in summary.duplicates) == same_day
+    assert all("2018-01-01-harasta-clashes" in p.message for p in summary.duplicates)
     assert not any(p.name.startswith("2018-01-01-ucdp-") and BY_ID[p.stem.rsplit("-", 1)[1]]["adm_1"]
                    == "Rif Dimashq Governorate" for p in event_files(content).values())
     load_corpus(content)
@@ -213,8 +213,8 @@ def test_dry_run_reports_the_same_and_writes_nothing(tmp_path: Path) -> None:
 def test_report_lines_name_file_line_and_reason(imported) -> None:  # type: ignore[no-untyped-def]
     _, summary, _ = imported
     lines = summary.report_lines()
-    first_reject = min(line for line, _, _ in summary.rejected)
-    assert f"{UCDP_CSV}:{first_reject}: error: the row names no first-level region" in lines[0]
+    first_reject = min(p.line for p in summary.rejected)
+    assert f"{UCDP_CSV}:{first_reject}:1: error: the row names no first-level region" in lines[0]
     assert lines[-1].startswith(f"ucdp: {len(ROWS)} rows: {summary.added} added")
 
 
