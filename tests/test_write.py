@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from sitrep.write import (
     MARKER,
     MAX_NAME,
+    Manifest,
     OutputFile,
     PendingFile,
     WriteError,
     build_lock,
     check_path,
+    folder_stamps,
     write_site,
 )
 
@@ -358,6 +360,13 @@ def test_builds_staged_from_the_spare_equal_builds_from_scratch(tmp_path_factory
         assert {p: (out / p).stat().st_ino for p in inodes} == inodes
         folders = {str(d.relative_to(out)) for d in out.rglob("*") if d.is_dir()}
         assert all(any(p.startswith(f + "/") for p in version) for f in folders), "an empty folder was left"
+        # The site's folder stamps, mostly carried over from the spare's, are what stamping it now gives.
+        record = Manifest.open(manifest).spare
+        assert (record is not None) == (n >= 1)
+        if record is not None:
+            now = folder_stamps(out, record.site_folders)
+            assert {rel: s[:2] for rel, s in record.site_folders.items()} == {
+                rel: s[:2] for rel, s in now.items()}
         if previous is not None:
             spare = snapshot(root / ".site.spare")
             assert {p: h for p, h in spare.items() if p != MARKER} == {
