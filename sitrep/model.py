@@ -158,7 +158,9 @@ class Event:
     @property
     def updated(self) -> date:
         """The latest public change: the newest revision, or the event's end date."""
-        return max((r.date for r in self.revisions), default=self.date.end)
+        if not self.revisions:  # most events: read for every listing, feed and sitemap entry
+            return self.date.end
+        return max(r.date for r in self.revisions)
 
 
 @dataclass(frozen=True, slots=True)

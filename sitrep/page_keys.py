@@ -166,7 +166,11 @@ def identical(a: object, b: object) -> bool:
         return len(a) == len(b) and (all(map(is_, a, b)) or all(map(identical, a, b)))  # type: ignore[arg-type]
     if cls is dict or cls is MappingProxyType:
         # In order: a page shows a mapping's items in the order it holds them.
-        return (len(a) == len(b) and identical(tuple(a), tuple(b))  # type: ignore[arg-type]
+        if len(a) != len(b):  # type: ignore[arg-type]
+            return False
+        if all(map(is_, a.values(), b.values())) and all(map(is_, a, b)):  # type: ignore[attr-defined]
+            return True  # the common case, in C: the same keys and records
+        return (identical(tuple(a), tuple(b))  # type: ignore[arg-type]
                 and identical(tuple(a.values()), tuple(b.values())))  # type: ignore[attr-defined]
     if cls is partial:  # a chart's drawing (render_context.Chart): the same function, same arguments
         return (a.func is b.func and identical(a.args, b.args)  # type: ignore[attr-defined]

@@ -273,8 +273,8 @@ def _clocked(files: Iterable[SiteFile], name: str, timings: dict[str, float]) ->
             timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
             return
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
-        if isinstance(item, PendingFile):
-            item = replace(item, make=partial(_clocked_make, item.make, name, timings))
+        if isinstance(item, PendingFile):  # not dataclasses.replace: this runs for every page
+            item = PendingFile(item.path, item.key, partial(_clocked_make, item.make, name, timings))
         yield item
 
 

@@ -264,7 +264,8 @@ def actor_pages(site: Site) -> Iterator[Rendered]:
         first = True
 
         def roles_of(e: Event, a: str = actor.id) -> tuple[str, ...]:
-            return tuple(r for r in ROLES if r in event_actor_roles(e).get(a, ()))
+            held = event_actor_roles(e).get(a, ())
+            return tuple(r for r in ROLES if r in held)
 
         for page in listing(site, actor.name, lambda n, a=actor: site.url(a, page=n), events,
                             description=f"Events involving {actor.name}: as perpetrator, target or claimant.",

@@ -129,10 +129,14 @@ def url_for(target: object, *args: object, page: int = 1, config: SiteConfig | N
 def output_path(url: str, config: SiteConfig | None = None) -> str:
     """Return the file (relative to the site root, POSIX) that serves `url`: dirs map to index.html."""
     base = base_path(config)
-    path = urlsplit(url).path
+    # url_for's URLs are plain paths: urlsplit, the slow part for every page of a site, is for others.
+    plain = url.startswith(base) and not url.startswith("//") and not any(c in url for c in "?#:")
+    path = url if plain else urlsplit(url).path
     if not path.startswith(base):
         raise ValueError(f"{url!r} is not under the site's base path {base!r}")
-    rel = unquote(path[len(base):])
+    rel = path[len(base):]
+    if "%" in rel:
+        rel = unquote(rel)
     return rel + "index.html" if rel == "" or rel.endswith("/") else rel
 
 

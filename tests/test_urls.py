@@ -66,6 +66,8 @@ def test_ids_cannot_escape_the_path() -> None:
     ("/regions/sy-hl/page/2/", "regions/sy-hl/page/2/index.html"),
     ("/map/events.json", "map/events.json"),
     ("/events/x/?q=1#frag", "events/x/index.html"),
+    ("/events/a%20b/", "events/a b/index.html"),
+    ("/events/x:y/", "events/x:y/index.html"),
 ])
 def test_output_path(url: str, expected: str) -> None:
     assert output_path(url) == expected

@@ -7,6 +7,7 @@ import shutil
 import time
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -145,6 +146,15 @@ def test_identical_compares_records_by_identity_and_values_by_type() -> None:
     event_b = _one_event(CheckMemo())
     assert event_a == event_b and not identical((event_a,), (event_b,))
     assert identical((event_a,), (event_a,))
+    # Mappings: the same records under the same keys pass (by identity, or by value for leaves),
+    # whether they are dicts or read-only views of them; any other record or order does not.
+    held = MappingProxyType({"a": event_a, "n": 1})
+    assert identical(held, MappingProxyType({"a": event_a, "n": 1}))
+    assert identical({"a": event_a, "n": 1}, {"a": event_a, "n": 1})
+    assert not identical(held, MappingProxyType({"a": event_b, "n": 1}))
+    assert not identical(held, MappingProxyType({"n": 1, "a": event_a}))
+    assert not identical(held, MappingProxyType({"a": event_a, "n": 1.0}))
+    assert not identical(held, {"a": event_a, "n": 1})
 
 
 def test_identical_compares_a_charts_drawing_by_function_and_arguments() -> None:
