@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import queue
 import shutil
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from sitrep.serve import Preview, snapshot, start_preview
+from sitrep.serve import Preview, Stamp, _polled, changes, snapshot, start_preview
 from tests.conftest import CONFIG, ROOT
 
 CHECKPOINTS = "events/2019/2019-04-13-aleppo-western-checkpoints-attack.yaml"
@@ -64,6 +67,91 @@ def test_snapshot_sees_changes(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("xy")
     assert snapshot((tmp_path,)) != first
     assert snapshot((tmp_path / "missing",)) == {}
+
+
+class Watching:
+    """Runs a watcher (changes() or _polled()) on a thread; `seen` gets one item per change it yields."""
+
+    def __init__(self, watcher: Callable[..., Iterator[None]], roots: tuple[Path, ...], last: Stamp) -> None:
+        self.stop = threading.Event()
+        self.seen: queue.Queue[float] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, args=(watcher, roots, last), daemon=True)
+        self.thread.start()
+
+    def _run(self, watcher: Callable[..., Iterator[None]], roots: tuple[Path, ...], last: Stamp) -> None:
+        for _ in watcher(roots, last, self.stop):
+            self.seen.put(time.monotonic())
+
+    def next_change(self, timeout: float) -> bool:
+        try:
+            self.seen.get(timeout=timeout)
+            return True
+        except queue.Empty:
+            return False
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+
+
+def _watched_tree(tmp_path: Path) -> tuple[Path, Path, tuple[Path, ...]]:
+    content, config = tmp_path / "content", tmp_path / "mkdocs.yml"
+    (content / "events").mkdir(parents=True)
+    (content / "events" / "a.yaml").write_text("title: A\n")
+    config.write_text("site_name: x\n")
+    return content, config, (content, tmp_path / "templates", config)
+
+
+def test_watcher_yields_once_per_edit_and_ignores_editor_swap_files(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="sitrep.serve")
+    content, config, roots = _watched_tree(tmp_path)
+    watching = Watching(changes, roots, snapshot(roots))
+    try:
+        assert not watching.next_change(1.0)  # nothing changed yet
+        (content / "events" / "a.yaml").write_text("title: B\n")
+        assert watching.next_change(10.0)
+        (content / "events" / ".a.yaml.swp").write_text("swap")
+        (content / "events" / "a.yaml~").write_text("backup")
+        assert not watching.next_change(1.5)
+        (content / "events" / "new").mkdir()
+        (content / "events" / "new" / "b.yaml").write_text("title: C\n")  # in a folder made since
+        assert watching.next_change(10.0)
+        # mkdocs.yml saved the way many editors do: a new file renamed over the old one.
+        (tmp_path / "mkdocs.tmp").write_text("site_name: y\n")
+        os.replace(tmp_path / "mkdocs.tmp", config)
+        assert watching.next_change(10.0)
+        (tmp_path / "templates").mkdir()  # missing when watching started
+        (tmp_path / "templates" / "base.html").write_text("<html>")
+        assert watching.next_change(10.0)
+    finally:
+        watching.close()
+    assert "polling" not in caplog.text  # told by the operating system, not by polling
+
+
+def test_watcher_sees_an_edit_made_before_it_started(tmp_path: Path) -> None:
+    content, _config, roots = _watched_tree(tmp_path)
+    last = snapshot(roots)  # what the running site was built from
+    (content / "events" / "a.yaml").write_text("title: B\n")
+    watching = Watching(changes, roots, last)
+    try:
+        assert watching.next_change(10.0)
+        assert not watching.next_change(1.0)
+    finally:
+        watching.close()
+
+
+def test_polling_watcher_yields_after_an_edit(tmp_path: Path) -> None:
+    """Where the operating system gives no change notices, the watcher compares stamps instead."""
+    content, _config, roots = _watched_tree(tmp_path)
+    watching = Watching(_polled, roots, snapshot(roots))
+    try:
+        assert not watching.next_change(1.0)
+        (content / "events" / "a.yaml").write_text("title: B\n")
+        assert watching.next_change(10.0)
+    finally:
+        watching.close()
 
 
 @pytest.mark.slow
