@@ -84,12 +84,13 @@ class Lookup:
         if loc.admin1:
             raise RowError(f"region {loc.admin1!r} matches no region in content/regions/ by name, "
                            "alternative name or coordinates",
-                           f"add {loc.admin1!r} to the alt_names of the right region")
+                           f"add {loc.admin1!r} to the alt_names of the right region", loc.admin1_column)
         if not loc.by_coordinates:
             raise RowError("the row names no first-level region and its location is known only to the "
-                           "country", "events need a region; add the row by hand if its region is known")
+                           "country", "events need a region; add the row by hand if its region is known",
+                           loc.admin1_column)
         raise RowError("the row names no first-level region and its coordinates are in no region's shape",
-                       "fill in the admin1 column or the coordinates")
+                       f"fill in the {loc.admin1_column} column or the coordinates", loc.admin1_column)
 
     def _region_by_name(self, name: str) -> str | None:
         for key in region_keys(name):

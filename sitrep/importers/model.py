@@ -47,6 +47,7 @@ class ImportedLocation:
     lon: float | None = None
     geo_precision: int = 1
     by_coordinates: bool = True  # may the region be found from lat/lon when the name does not match
+    admin1_column: str = "admin1"  # the column `admin1` comes from, which a region error names
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,7 +122,7 @@ def _location(row: Row, where_prec: int | None) -> ImportedLocation:
         admin2=one_line(row.get("adm_2"), 200),
         place=one_line(row.get("where_coordinates"), 300),
         lat=lat, lon=lon, geo_precision=precision,
-        by_coordinates=where_prec is None or where_prec <= 5,
+        by_coordinates=where_prec is None or where_prec <= 5, admin1_column="adm_1",
     )
 
 

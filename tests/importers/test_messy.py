@@ -38,11 +38,11 @@ def test_quirks_are_mapped_and_bad_rows_reported_with_their_own_line(tmp_path: P
     assert sorted(rejected) == sorted(expected)
     for line, fragment in expected.items():
         assert fragment in rejected[line], (line, rejected[line])
-    # Each error names the field at fault by its position in the header, as a spreadsheet shows it;
-    # a region that matches nothing is the row's, not one field's.
+    # Each error names the field at fault by its position in the header, as a spreadsheet shows it
+    # (a region that matches nothing: the region's column).
     columns = {p.line: p.col for p in summary.rejected}
-    assert columns == {10: HEADER.index("best") + 1, 11: 1, 12: HEADER.index("type_of_violence") + 1,
-                       13: HEADER.index("date_start") + 1}
+    assert columns == {10: HEADER.index("best") + 1, 11: HEADER.index("adm_1") + 1,
+                       12: HEADER.index("type_of_violence") + 1, 13: HEADER.index("date_start") + 1}
     assert summary.added == 6
     corpus = load_corpus(content)
     by_ged = {e.external_ids["ucdp_ged"]: e for e in corpus.events}

@@ -214,7 +214,8 @@ def test_report_lines_name_file_line_and_reason(imported) -> None:  # type: igno
     _, summary, _ = imported
     lines = summary.report_lines()
     first_reject = min(p.line for p in summary.rejected)
-    assert f"{UCDP_CSV}:{first_reject}:1: error: the row names no first-level region" in lines[0]
+    column = HEADER.index("adm_1") + 1
+    assert f"{UCDP_CSV}:{first_reject}:{column}: error: the row names no first-level region" in lines[0]
     assert lines[-1].startswith(f"ucdp: {len(ROWS)} rows: {summary.added} added")
 
 
