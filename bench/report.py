@@ -193,11 +193,17 @@ def _size_label(n: int) -> str:
 
 
 def save(text: str, raw: Sequence[Any], mach: dict[str, Any], sizes: Sequence[int], folder: Path) -> Path:
-    """Write the report (.md) and the raw figures (.json) as bench/results/<date>-<machine>-<sizes>."""
+    """Write the report (.md) and the raw figures (.json) as bench/results/<date>-<machine>-<sizes>,
+    with -2, -3... added when a run of the same day, machine and sizes is there already (kept: runs
+    before and after a change are compared)."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = "-".join([mach["date"][:10], _slug(mach["cpu"]), f"{mach['cores']}c", f"{round(mach['ram_gb'])}gb",
                      *(_size_label(n) for n in sizes)])
     path = folder / f"{stem}.md"
+    n = 1
+    while path.exists() or path.with_suffix(".json").exists():
+        n += 1
+        path = folder / f"{stem}-{n}.md"
     path.write_text(text, encoding="utf-8")
     path.with_suffix(".json").write_text(json.dumps({"machine": mach, "results": _as_dicts(raw)}, indent=1,
                                                     default=str), encoding="utf-8")

@@ -100,3 +100,13 @@ def test_targets_report_pass_fail_and_not_measured() -> None:
                for line in lines)
     assert any(line.startswith("1.") and "not measured" in line for line in lines)
     assert lines[-1].endswith("PASS")
+
+
+def test_a_second_run_of_the_same_day_is_kept_beside_the_first(tmp_path: Path) -> None:
+    machine = {"date": "2026-12-04T10:00:00", "cpu": "AMD EPYC", "cores": 2, "ram_gb": 23.5}
+    first = report.save("first", [], machine, [10_000], tmp_path)
+    second = report.save("second", [], machine, [10_000], tmp_path)
+    assert first.name == "2026-12-04-amd-epyc-2c-24gb-10k.md"
+    assert second.name == "2026-12-04-amd-epyc-2c-24gb-10k-2.md"
+    assert first.read_text() == "first" and second.read_text() == "second"
+    assert json.loads(second.with_suffix(".json").read_text())["machine"] == machine
