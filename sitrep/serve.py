@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sitrep import heap
@@ -286,16 +287,33 @@ def start_preview(content_dir: Path, out_dir: Path, config_path: Path, host: str
 
 def serve(content_dir: Path, out_dir: Path, config_path: Path, host: str = "127.0.0.1",
           port: int = 8000) -> None:
-    """Serve the site with rebuild-on-save until interrupted (Ctrl-C)."""
+    """Serve the site with rebuild-on-save until interrupted (Ctrl-C), terminated or hung up on.
+
+    All three stop it the same way: the caches are saved for the next build (Preview.stop), which
+    a service manager's SIGTERM or a closed terminal's SIGHUP would otherwise skip."""
     preview = start_preview(content_dir, out_dir, config_path, host, port)
     assert preview.server is not None
     real_port = preview.server.server_address[1]
     log.info("serving %s at http://%s:%s%s (Ctrl-C to stop)", out_dir, host, real_port,
              base_path(preview.config))
+    before = _stop_on_signals(preview.stop_event)
     try:
         while not preview.stop_event.wait(1.0):
             pass
+        log.info("stopping")
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
         preview.stop()
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+    """Make SIGTERM and SIGHUP set `stop`; return the handlers they had."""
+    before: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)  # no SIGHUP on Windows
+        if signum is not None:
+            before[signum] = signal.signal(signum, lambda _signum, _frame: stop.set())
+    return before

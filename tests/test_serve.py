@@ -208,3 +208,49 @@ def test_browser_reloads_after_a_save(chromium: Any, preview: tuple[Preview, str
         expect(page.locator("h1")).to_have_text("Aleppo Governorate", timeout=60_000)
     finally:
         page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_preview_saves_its_caches_like_ctrl_c(minimal_copy: Path, tmp_path: Path, project: Path,
+                                                           signame: str) -> None:
+    """A service manager's SIGTERM or a closed terminal's SIGHUP stops `serve` as Ctrl-C does: it
+    exits 0 and saves the parse cache, so the next build need not parse the files edited meanwhile."""
+    import signal
+    import subprocess
+    import sys
+
+    from sitrep.load import ParseCache
+    from sitrep.pipeline import default_cache
+
+    out = tmp_path / "site"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(minimal_copy), "--out", str(out),
+         "--config", str(project), "--port", "0"],
+        cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        log: list[str] = []
+        for line in proc.stderr:
+            log.append(line)
+            if "serving " in line:
+                break
+        edited = minimal_copy / CHECKPOINTS
+        edited.write_text(edited.read_text().replace("Pro-government fighters;", "Loyalist fighters;"))
+        for line in proc.stderr:  # the preview's rebuild after the edit
+            log.append(line)
+            if "rebuilt in" in line:
+                break
+        proc.send_signal(getattr(signal, signame))
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, "".join(log) + rest
+    assert "stopping" in rest
+    # Saved at the stop, with the edited file's stamp: the serve's first build saved it before the edit.
+    assert str(edited) in ParseCache.open(default_cache(out)).stamps
+    stamp = ParseCache.open(default_cache(out)).stamps[str(edited)]
+    st = edited.stat()
+    assert stamp[0] == (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
