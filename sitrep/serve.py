@@ -300,10 +300,10 @@ def serve(content_dir: Path, out_dir: Path, config_path: Path, host: str = "127.
     try:
         while not preview.stop_event.wait(1.0):
             pass
-        log.info("stopping")
     except KeyboardInterrupt:
-        log.info("stopping")
+        pass
     finally:
+        log.info("stopping")
         preview.stop()
         for signum, handler in before.items():
             signal.signal(signum, handler)

@@ -44,8 +44,9 @@ class ImportSummary:
                        key=lambda p: (p.line, p.severity, p.col))
         return [*(p.format() for p in found), self.totals()]
 
-    def warn(self, line: int, message: str, hint: str) -> None:
-        self.warnings.append(Problem(str(self.path), line, 1, message, hint, "warning"))
+    def warning(self, line: int, message: str, hint: str) -> Problem:
+        """Return a warning about the row at `line` as a whole (a duplicate, a region guessed)."""
+        return Problem(str(self.path), line, 1, message, hint, "warning")
 
     def totals(self) -> str:
         verb = "would be" if self.dry_run else "were"
@@ -95,7 +96,7 @@ class Writer:
         resolved = resolve(ev, self.lookup)
         self._touched[target] = ev.line
         for w in resolved.warnings:
-            self.summary.warn(ev.line, w, "check the region")
+            self.summary.warnings.append(self.summary.warning(ev.line, w, "check the region"))
         if existing is not None:
             self._update(ev, existing, resolved)
         elif dup := self._curated_twin(ev, resolved):
@@ -105,7 +106,7 @@ class Writer:
             self._add(ev, resolved)
 
     def _duplicate(self, line: int, message: str, hint: str) -> None:
-        self.summary.duplicates.append(Problem(str(self.summary.path), line, 1, message, hint, "warning"))
+        self.summary.duplicates.append(self.summary.warning(line, message, hint))
 
     def _text(self, ev: ImportedEvent, body: dict[str, Any]) -> tuple[str, str]:
         text = yamlfile.dump_body(body)
