@@ -13,7 +13,8 @@ identity, so a part that no longer applies costs time, never a stale page:
 - `check`: what validating each file gave (validate.CheckMemo): unchanged files give the same
   model objects build after build, which the next part relies on;
 - `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo);
-- `exports`: each month's export fragments by their key (export.FragmentMemo);
+- `exports`: each month's export fragments by their key, and each export file's events with their
+  files' digests (export.ExportMemo);
 - `manifest`: the writer's records of the last build (write.Manifest), not read back from disk.
 
 The parse cache and the writer's records are saved at the first build and by `save`, which
@@ -26,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitrep.export import FragmentMemo
+from sitrep.export import ExportMemo
 from sitrep.load import FileStamps, ParseCache
 from sitrep.page_keys import KeyMemo
 from sitrep.validate import CheckMemo
@@ -43,7 +44,7 @@ class Warm:
     parse: ParseCache | None = None
     check: CheckMemo = field(default_factory=CheckMemo)
     keys: KeyMemo = field(default_factory=KeyMemo)
-    exports: FragmentMemo = field(default_factory=dict)
+    exports: ExportMemo = field(default_factory=ExportMemo)
     manifest: Manifest | None = None
 
     def for_site(self, content_dir: Path, out_dir: Path, cache_path: Path | None) -> Warm:
@@ -52,7 +53,7 @@ class Warm:
         if self.site != site:
             self.site = site
             self.stamps, self.parse = {}, None
-            self.check, self.keys, self.exports, self.manifest = CheckMemo(), KeyMemo(), {}, None
+            self.check, self.keys, self.exports, self.manifest = CheckMemo(), KeyMemo(), ExportMemo(), None
         return self
 
     def save(self) -> None:

@@ -192,3 +192,24 @@ def test_months_kept_in_the_cache_give_the_files_a_fresh_build_makes(tmp_path: P
     for entry in folder.iterdir():  # damaged entries are made again, never published
         entry.write_bytes(b"[\"not a fragment\"")
     assert _exports(content, cached) == renamed
+
+
+def test_an_export_files_digests_are_reused_only_for_the_same_event_objects() -> None:
+    # serve keeps each file's events and their files' digests (ExportMemo.digests): a rebuild
+    # reuses them when the file lists the same event objects (validate.CheckMemo gives an unchanged
+    # file's event back as the same object), and joins the digests again when one differs.
+    corpus = load_corpus(MINIMAL)
+    events = build_indexes(corpus).listed
+    memo = export.ExportMemo()
+    first = export._ScopeDigests(corpus, memo).of((None, None), events)
+    assert first == b"".join(corpus.file_digest(e) for e in events)  # type: ignore[misc]
+    assert memo.digests[(None, None)] == (events, first)
+
+    reused = export._ScopeDigests(replace(corpus, file_digests={}), memo)  # no digest would be found
+    assert reused.of((None, None), tuple(events)) == first
+
+    changed = replace(events[0], title="Changed")
+    again = export._ScopeDigests(corpus, memo).of((None, None), (changed, *events[1:]))
+    assert again is None  # `changed` was not read from a file: it has no digest, so no key
+    assert export._file_key(b"salt", again) is None
+    assert export._file_key(b"salt", first) != export._file_key(b"other salt", first)
