@@ -475,8 +475,9 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
 
     A long-lived process passes the same `memo` to each build (see ExportMemo)."""
     digests = _ScopeDigests(corpus, memo)
+    fragments = memo.fragments if memo is not None else None
     for fmt, exporter in EXPORTERS.items():
         if fmt in FORMATS:
-            yield from exporter(corpus, indexes, config, memo.fragments if memo is not None else None, digests)
+            yield from exporter(corpus, indexes, config, fragments, digests)
         else:
             yield from exporter(corpus, indexes, config)
