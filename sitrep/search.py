@@ -184,17 +184,36 @@ def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
     """Return how many dated records a build of the index must give Pagefind: those of the shards
     whose bundle is not in the cache by its inputs (ShardInputs). Counting stops above AHEAD_MAX
     (a cold build would otherwise key every shard twice)."""
+    _KEYED.clear()  # holds the last build's corpus otherwise
     plan = ShardPlan.for_corpus(corpus, indexes, config)
     bundles = _bundles(config)
     if plan.count <= 1 or bundles.folder is None:
         return sum(plan.lengths)
     missing = 0
-    for _, items, key in _keyed_shards(plan, corpus, indexes, config.language, bundles):
-        if key is None or not bundles.has(key):
-            missing += len(items)
+    shards = []
+    for shard in _keyed_shards(plan, corpus, indexes, config.language, bundles):
+        shards.append(shard)
+        if shard[2] is None or not bundles.has(shard[2]):
+            missing += len(shard[1])
             if missing > AHEAD_MAX:
-                break
+                return missing
+    _KEYED.append((corpus, plan, config.language, shards))
     return missing
+
+
+_KEYED: list[tuple[Corpus, ShardPlan, str, list[tuple[str, list[Event | Briefing], str | None]]]] = []
+"""The shards keyed by the last to_index that keyed them all, which the build then runs the stage
+with (in a forked child, which inherits them): at 100k events, keying every shard takes ~1 s."""
+
+
+def _shards_keyed(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: str,
+                  bundles: BlobCache) -> Iterable[tuple[str, list[Event | Briefing], str | None]]:
+    """Return _keyed_shards, taken from to_index when it keyed the same corpus object's plan."""
+    if _KEYED:
+        kept_corpus, kept_plan, kept_language, shards = _KEYED.pop()
+        if kept_corpus is corpus and kept_plan == plan and kept_language == language:
+            return shards
+    return _keyed_shards(plan, corpus, indexes, language, bundles)
 
 
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
@@ -214,8 +233,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
         yield from shard_files(itertools.chain(dated, undated), language, "", bundles)
     else:
         yield from shard_files(undated, language, "", bundles)
-        shards: Iterable[tuple[str, list[Event | Briefing], str | None]] = _keyed_shards(
-            plan, corpus, indexes, language, bundles)
+        shards = _shards_keyed(plan, corpus, indexes, language, bundles)
         if in_pairs and sum(plan.lengths) <= PAIRS_MAX:
             shards = _in_pairs(shards, bundles, corpus, language)
         for name, items, key in shards:

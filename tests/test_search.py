@@ -347,3 +347,31 @@ def test_a_cached_bundle_is_handed_on_as_keyed_files_whose_bytes_are_read_when_m
     (tmp_path / "k1.bundle").write_bytes(blob[:-1])
     with pytest.raises(RuntimeError, match="changed during the build"):
         files[1].make()
+
+
+def test_the_stage_uses_the_shard_keys_to_index_made_for_the_same_corpus(tmp_path: Path) -> None:
+    # The pipeline asks to_index whether the stage runs ahead, then runs it (in a forked child):
+    # the keys to_index made are used, not made again, and only for the corpus they were made for.
+    content = Path(shutil.copytree(MINIMAL, tmp_path / "content"))
+    cached = dataclasses.replace(_sharded(2), cache_dir=tmp_path / "cache")
+    corpus = load_corpus(content)
+    indexes = build_indexes(corpus)
+    first = {f.path: f.data for f in search.iter_files(corpus, indexes, cached)}
+    assert search.to_index(corpus, indexes, cached) == 0  # every shard is in the cache now
+    assert search._KEYED and search._KEYED[0][0] is corpus
+    kept = search._KEYED[0][3]
+    assert search._shards_keyed(search.ShardPlan.for_corpus(corpus, indexes, cached), corpus, indexes,
+                                cached.language, search._bundles(cached)) is kept
+    assert not search._KEYED  # taken once
+
+    search.to_index(corpus, indexes, cached)
+    assert {f.path: f.data for f in search.iter_files(corpus, indexes, cached)} == first
+
+    path = content / "events/2019/2019-04-11-homs-eastern-desert-attacks.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Corrected ", 1),
+                    encoding="utf-8")
+    search.to_index(corpus, indexes, cached)  # keys of the old corpus, left over
+    edited = load_corpus(content)
+    files = {f.path: f.data for f in search.iter_files(edited, build_indexes(edited), cached)}
+    assert files == {f.path: f.data for f in search.iter_files(edited, build_indexes(edited), _sharded(2))}
+    assert files != first and not search._KEYED
