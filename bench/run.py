@@ -54,6 +54,8 @@ class SizeResult:
     hugo_edit: dict[str, Any] = field(default_factory=dict)
     serve_edit: dict[str, Any] = field(default_factory=dict)
     """The same kind of edit rebuilt by `serve`'s preview, which keeps its work between builds."""
+    serve_live: dict[str, Any] = field(default_factory=dict)
+    """The same kind of edit saved while `build.py serve` runs: from the save to the new page."""
     profile: str = ""
 
 
@@ -150,6 +152,17 @@ def bench_serve_edit(res: SizeResult, content: Path, work: Path) -> None:
     log.info("  serve edit %.2f s (%d written)", res.serve_edit["seconds"], res.serve_edit["written"])
 
 
+def bench_serve_live(res: SizeResult, content: Path, work: Path) -> None:
+    """Edit one event again while `build.py serve` runs and time the save to the new page
+    (bench/serve_live.py): the rebuild, and the watcher noticing the save."""
+    result = _checked(run([sys.executable, str(ROOT / "bench" / "serve_live.py"), str(content),
+                           str(work / "site")], cwd=ROOT), "serve's live rebuild after edit")
+    res.serve_live = json.loads(next(line for line in reversed(result.output.splitlines())
+                                     if line.startswith("{")))
+    res.serve_live["peak_mb"] = result.peak_mb
+    log.info("  serve live: save to new page %.2f s", res.serve_live["seconds"])
+
+
 def profile_build(content: Path, work: Path) -> str:
     """Return the top of a cProfile of a cold build (a separate run: profiling slows the build)."""
     import pstats
@@ -204,6 +217,7 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> SizeResult:
         if not args.no_hugo:
             bench_hugo_edit(res, content, work)
         bench_serve_edit(res, content, work)
+        bench_serve_live(res, content, work)
     if args.profile and n == max(args.sizes):
         res.profile = profile_build(content, work)
     if not args.keep:

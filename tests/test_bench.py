@@ -85,6 +85,8 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> None:
     assert res["serve_edit"]["event_page_written"] and res["serve_edit"]["search_updated"]
     assert res["serve_edit"]["written"] < res["sitrep"]["files"]
     assert "serve edit s" in text
+    assert res["serve_live"]["page_updated"] and res["serve_live"]["seconds"] > 0
+    assert "save to new page s" in text
 
 
 def test_targets_report_pass_fail_and_not_measured() -> None:
@@ -92,12 +94,14 @@ def test_targets_report_pass_fail_and_not_measured() -> None:
            "noop": {"rewritten": 0},
            "edit": {"seconds": 1.8, "written": 9, "pages": 7, "search_updated": True},
            "serve_edit": {"seconds": 0.8, "written": 9, "pages": 7, "search_updated": True},
-           "hugo_edit": {}}
+           "serve_live": {"seconds": 1.4, "page_updated": True}, "hugo_edit": {}}
     lines = report.targets([row])
     assert any("at 10k ≤ 1 s (command line): 1.80 s, 9 files written (7 pages)" in line and "FAIL" in line
                for line in lines)
     assert any("at 10k ≤ 1 s (serve): 0.80 s, 9 files written (7 pages)" in line and "PASS" in line
                for line in lines)
+    assert any("at 10k ≤ 1 s (serve, from the save to the new page): 1.40 s, page shows the edit: True"
+               in line and "FAIL" in line for line in lines)
     assert any(line.startswith("1.") and "not measured" in line for line in lines)
     assert lines[-1].endswith("PASS")
 
