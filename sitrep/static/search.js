@@ -153,11 +153,53 @@ function shardedView(state, sort) {
   // A date-sorted search over several shards. Pagefind merges shards by score, and a sorted search
   // scores by rank within its shard, so the merged list would interleave shards. Shards hold
   // consecutive date ranges, so ask them one at a time, in date order, through the `shard` filter.
-  // A shard's search is also far cheaper than a merged one over every result, so the first page
-  // shows as soon as the first shards answer; the total follows when all have.
   // The primary bundle holds no dated record then; a shard's filter value is its folder's name.
+  // Every shard search runs in every merged index, so asking all of them costs shards² index
+  // searches: with words, one merged search first counts each shard's results (the `shard` filter's
+  // counts), which gives the total at once and lets the page ask only the shards it shows, and none
+  // that has no result. Without words that merged search costs more than asking each shard (at 100k
+  // events, 6 s against 1.6 s in Chromium), so every shard is asked in turn and the total follows.
   const order = shards.map((folder) => folder.replace(/\/$/, ""));
   if (sort.date === "desc") order.reverse();
+  return state.q ? countedView(state, sort, order) : walkedView(state, sort, order);
+}
+
+function countedView(state, sort, order) {
+  let counts = null;
+  let total = null;
+  let fetched = [];
+  let served = 0;
+  let next = 0;
+  let cancelled = false;
+  let queue = Promise.resolve();
+  const complete = pagefind.search(state.q, { filters: { ...state.filters, shard: { any: order } }, sort })
+    .then((response) => {
+      counts = (response && response.filters && response.filters.shard) || {};
+      total = order.reduce((sum, shard) => sum + (counts[shard] || 0), 0);
+      return total;
+    });
+  const fill = async (n) => {
+    await complete;
+    while (fetched.length < served + n && next < order.length && !cancelled) {
+      const shard = order[next++];
+      if (!counts[shard]) continue;
+      const part = await pagefind.search(state.q, { filters: { ...state.filters, shard }, sort });
+      fetched = fetched.concat(part.results);
+    }
+    const out = fetched.slice(served, served + n);
+    served += out.length;
+    return out;
+  };
+  return {
+    complete,
+    left: () => (total === null ? null : total - served),
+    // One at a time: each continues in shard order where the last stopped.
+    take: (n) => (queue = queue.then(() => fill(n))),
+    cancel: () => { cancelled = true; },
+  };
+}
+
+function walkedView(state, sort, order) {
   let fetched = [];
   let served = 0;
   let done = false;
@@ -169,7 +211,7 @@ function shardedView(state, sort) {
       for (const shard of order) {
         if (cancelled) break;
         const filters = { ...state.filters, shard };
-        const part = await pagefind.search(state.q || null, { filters, sort });
+        const part = await pagefind.search(null, { filters, sort });
         fetched = fetched.concat(part.results);
         wake();
       }

@@ -242,13 +242,28 @@ def _event_dates(page: Page) -> list[str]:
     return [h.split("/")[-2][:10] for h in _hrefs(page) if "/events/" in h]
 
 
+def _total(page: Page) -> int:
+    _status(page, r"^(\d+|No) results?\b")
+    first = page.locator("#search-status").inner_text().split()[0]
+    return 0 if first == "No" else int(first)
+
+
+# Without words each shard is asked in turn; with words one merged search counts each shard's
+# results first, and only shards with results are asked (search.js, shardedView).
+@pytest.mark.parametrize("query", ["", "q=people&"])
 @pytest.mark.parametrize(("sort", "newest_first"), [("date-desc", True), ("date-asc", False)])
 def test_date_order_holds_across_shards(page: Page, synth_site: Served, sort: str,
-                                        newest_first: bool) -> None:
+                                        newest_first: bool, query: str) -> None:
     assert len(list((synth_site.out / "pagefind").glob("shard-*"))) >= 2
-    _open(page, synth_site, f"?kind=Event&sort={sort}")
+    if query:  # the same results as the search by relevance, in date order
+        _open(page, synth_site, f"?{query}kind=Event")
+        unsorted = _total(page)
+        assert unsorted > 20
+    _open(page, synth_site, f"?{query}kind=Event&sort={sort}")
     _status(page, r"^\d+ results")
     total = int(page.locator("#search-status").inner_text().split()[0])
+    if query:
+        assert total == unsorted
     shown = min(total, 20)
     expect(page.locator(".search-result")).to_have_count(shown)
     while shown < total:  # 20 at a time, the later pages from further shards
@@ -259,6 +274,23 @@ def test_date_order_holds_across_shards(page: Page, synth_site: Served, sort: st
     dates = _event_dates(page)
     assert len(dates) == total
     assert dates == sorted(dates, reverse=newest_first)
+
+
+def test_a_sorted_search_with_words_skips_shards_without_results(page: Page, synth_site: Served) -> None:
+    # One region's events sit in some shards only: the merged count says which, and the list still
+    # holds every result, newest first, with its total known before the last shard is read.
+    _open(page, synth_site, "?q=people&kind=Event")
+    regions = page.eval_on_selector_all("#search-region option", "os => os.map(o => o.value).filter(Boolean)")
+    for region in regions[:3]:
+        _open(page, synth_site, f"?q=people&kind=Event&region={region}")
+        unsorted = _total(page)
+        _open(page, synth_site, f"?q=people&kind=Event&region={region}&sort=date-desc")
+        assert _total(page) == unsorted
+        while page.locator("#search-more").is_visible():
+            page.click("#search-more")
+        dates = _event_dates(page)
+        assert len(dates) == unsorted and dates == sorted(dates, reverse=True)
+        expect(page.locator("#search-more")).to_be_hidden()
 
 
 def test_queries_and_filters_span_every_shard(page: Page, synth_site: Served) -> None:
