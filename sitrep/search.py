@@ -43,6 +43,7 @@ from sitrep.page_keys import PageKeys, code_digest
 from sitrep.pagefind_client import PagefindService, Record
 from sitrep.pagefind_files import is_unstable, stabilise
 from sitrep.search_records import (
+    EVERY,
     briefing_refs,
     cited_events,
     count_records,
@@ -468,6 +469,8 @@ class SearchPage:
     shards: tuple[str, ...] = ()
     """Folders of the shards to merge, relative to bundle_url (shard 0 is the bundle itself)."""
     filters: tuple[tuple[str, str], ...] = FILTERS
+    every: str = EVERY
+    """The word every record holds, which the page searches for when only filters are set."""
 
 
 def search_page(config: SiteConfig, plan: ShardPlan | None = None) -> OutputFile:

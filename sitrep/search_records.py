@@ -15,6 +15,11 @@ these names:
   in any role, claimants included), type, sub_type, assessment, year and month ("01".."12").
   Values are names, not ids, so a shared URL reads `?region=Aleppo&actor=Islamic+State`.
 - sort: date (ISO start date) on events and briefings; sorting by date lists only those.
+- every record's meta `every` holds EVERY, a word nothing else has: the page lists what filters
+  alone select by searching for it. Pagefind's own search without words reads every word index
+  chunk of every shard at once (~1,700 requests at 100k events), which Chromium refuses in part
+  (net::ERR_INSUFFICIENT_RESOURCES) and Pagefind then leaves those chunks' records out unseen;
+  searching for EVERY reads one chunk a shard.
 
 Record URLs are relative to the site root ("/events/<id>/"): pagefind.js prefixes the folder it is
 served from, so the same index works for a site at a domain's root or under a sub-path.
@@ -37,6 +42,8 @@ _CITATION = re.compile(r"\[\[([^\]\s]+)\]\]")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]*>")
 _MARKUP_CHARS = str.maketrans(dict.fromkeys("*_`#>|~", " "))
+EVERY = "sitrepeveryrecord"
+"""The word every record's meta holds (see above); static/search.js searches for the same word."""
 
 
 def dated_records(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Record]:
@@ -110,7 +117,7 @@ def event_record(event: Event, corpus: Corpus, language: str = "en") -> Record:
     if event.status != "published":
         words.append(event.status)
     start = event.date.start
-    meta = {"title": event.title, "kind": "Event", "date": date_text(event.date),
+    meta = {"title": event.title, "kind": "Event", "every": EVERY, "date": date_text(event.date),
             "place": ", ".join(p for p in (loc.place, region.name if region else loc.region) if p),
             "type": f"{event.event_type}: {event.sub_event_type}", "fatalities": deaths(event.fatalities),
             "assessment": event.assessment,
@@ -128,7 +135,8 @@ def actor_record(actor: Actor, indexes: Indexes, language: str = "en") -> Record
     """Return the search record of one actor: its name, native name and every alias find it."""
     names = _actor_names(actor)
     words = [*names, _label(actor.kind), plain(actor.description)]
-    meta = {"title": actor.name, "kind": "Actor", "type": _label(actor.kind), "names": "; ".join(names),
+    meta = {"title": actor.name, "kind": "Actor", "every": EVERY, "type": _label(actor.kind),
+            "names": "; ".join(names),
             "events": str(len(indexes.by_actor.get(actor.id, ())))}
     if actor.aliases:
         meta["aliases"] = ", ".join(actor.aliases)
@@ -139,7 +147,8 @@ def region_record(region: Region, indexes: Indexes, language: str = "en") -> Rec
     """Return the search record of one region: its name, native name and alternative names find it."""
     names = _region_names(region)
     words = [*names, region.iso_3166_2, plain(region.description)]
-    meta = {"title": region.name, "kind": "Region", "place": region.country, "names": "; ".join(names),
+    meta = {"title": region.name, "kind": "Region", "every": EVERY, "place": region.country,
+            "names": "; ".join(names),
             "events": str(len(indexes.by_region.get(region.id, ())))}
     if region.alt_names:
         meta["aliases"] = ", ".join(region.alt_names)
@@ -151,7 +160,8 @@ def source_record(source: Source, indexes: Indexes, language: str = "en") -> Rec
     """Return the search record of one source."""
     names = [source.name, *([source.native_name] if source.native_name else []), *source.aliases]
     words = [*names, _label(source.kind), plain(source.description)]
-    meta = {"title": source.name, "kind": "Source", "type": _label(source.kind), "names": "; ".join(names),
+    meta = {"title": source.name, "kind": "Source", "every": EVERY, "type": _label(source.kind),
+            "names": "; ".join(names),
             "events": str(len(indexes.by_source.get(source.id, ())))}
     return Record(url_for(source), _join(words), language, meta, {"kind": ["Source"]})
 
@@ -179,7 +189,7 @@ def briefing_record(briefing: Briefing, corpus: Corpus, language: str = "en") ->
     words = [briefing.title, plain(briefing.summary), plain(_CITATION.sub(cite, briefing.body)),
              *(r.name for r in regions), *(a.name for a in actors)]
     start = briefing.period_from
-    meta = {"title": briefing.title, "kind": "Briefing",
+    meta = {"title": briefing.title, "kind": "Briefing", "every": EVERY,
             "date": period_text(briefing.period_from, briefing.period_to)}
     filters = {"kind": ["Briefing"], "region": [r.name for r in regions], "actor": [a.name for a in actors],
                "year": [f"{start.year:04d}"], "month": [f"{start.month:02d}"]}

@@ -32,6 +32,7 @@ const baseTitle = document.title;
 
 let pagefind = null;
 let shards = [];
+let every = null;
 let view = null;
 let searchId = 0;
 let typingTimer = 0;
@@ -133,6 +134,14 @@ function sortFor(state) {
   return {};
 }
 
+// What to search for. Filters alone search for the word every record holds (sitrep/search_records.py,
+// EVERY): Pagefind's search without words reads every word index chunk of every shard at once, more
+// requests than a browser makes at a time on a large site, and leaves out the records of those it
+// could not read.
+function words(state) {
+  return state.q || every;
+}
+
 // A view hands out results a page at a time. `take(n)` resolves to the next n Pagefind results,
 // `complete` to the total once it is known, `left()` to how many remain (null while unknown).
 function listView(items) {
@@ -154,14 +163,13 @@ function shardedView(state, sort) {
   // scores by rank within its shard, so the merged list would interleave shards. Shards hold
   // consecutive date ranges, so ask them one at a time, in date order, through the `shard` filter.
   // The primary bundle holds no dated record then; a shard's filter value is its folder's name.
-  // Every shard search runs in every merged index, so asking all of them costs shards² index
-  // searches: with words, one merged search first counts each shard's results (the `shard` filter's
-  // counts), which gives the total at once and lets the page ask only the shards it shows, and none
-  // that has no result. Without words that merged search costs more than asking each shard (at 100k
-  // events, 6 s against 1.6 s in Chromium), so every shard is asked in turn and the total follows.
+  // Every shard search runs in every merged index, so asking all of them would cost shards² index
+  // searches: one merged search first counts each shard's results (the `shard` filter's counts),
+  // which gives the total at once and lets the page ask only the shards it shows, and none that has
+  // no result.
   const order = shards.map((folder) => folder.replace(/\/$/, ""));
   if (sort.date === "desc") order.reverse();
-  return state.q ? countedView(state, sort, order) : walkedView(state, sort, order);
+  return countedView(state, sort, order);
 }
 
 function countedView(state, sort, order) {
@@ -172,7 +180,8 @@ function countedView(state, sort, order) {
   let next = 0;
   let cancelled = false;
   let queue = Promise.resolve();
-  const complete = pagefind.search(state.q, { filters: { ...state.filters, shard: { any: order } }, sort })
+  const term = words(state);
+  const complete = pagefind.search(term, { filters: { ...state.filters, shard: { any: order } }, sort })
     .then((response) => {
       counts = (response && response.filters && response.filters.shard) || {};
       total = order.reduce((sum, shard) => sum + (counts[shard] || 0), 0);
@@ -183,7 +192,7 @@ function countedView(state, sort, order) {
     while (fetched.length < served + n && next < order.length && !cancelled) {
       const shard = order[next++];
       if (!counts[shard]) continue;
-      const part = await pagefind.search(state.q, { filters: { ...state.filters, shard }, sort });
+      const part = await pagefind.search(term, { filters: { ...state.filters, shard }, sort });
       fetched = fetched.concat(part.results);
     }
     const out = fetched.slice(served, served + n);
@@ -195,41 +204,6 @@ function countedView(state, sort, order) {
     left: () => (total === null ? null : total - served),
     // One at a time: each continues in shard order where the last stopped.
     take: (n) => (queue = queue.then(() => fill(n))),
-    cancel: () => { cancelled = true; },
-  };
-}
-
-function walkedView(state, sort, order) {
-  let fetched = [];
-  let served = 0;
-  let done = false;
-  let cancelled = false;
-  const waiting = [];
-  const wake = () => waiting.splice(0).forEach((resolve) => resolve());
-  const complete = (async () => {
-    try {
-      for (const shard of order) {
-        if (cancelled) break;
-        const filters = { ...state.filters, shard };
-        const part = await pagefind.search(null, { filters, sort });
-        fetched = fetched.concat(part.results);
-        wake();
-      }
-    } finally {
-      done = true;  // also when a search fails: nobody waits for results that will not come
-      wake();
-    }
-    return fetched.length;
-  })();
-  return {
-    complete,
-    left: () => (done ? fetched.length - served : null),
-    take: async (n) => {
-      while (fetched.length < served + n && !done) await new Promise((resolve) => waiting.push(resolve));
-      const out = fetched.slice(served, served + n);
-      served += out.length;
-      return out;
-    },
     cancel: () => { cancelled = true; },
   };
 }
@@ -253,7 +227,7 @@ async function run(state) {
     if (sort.date && shards.length) {
       view = shardedView(state, sort);
     } else {
-      const response = await pagefind.search(state.q || null, { filters: state.filters, sort });
+      const response = await pagefind.search(words(state), { filters: state.filters, sort });
       if (id !== searchId || !response) return;
       view = listView(response.results);
     }
@@ -397,6 +371,7 @@ async function start() {
     await pagefind.options(options);
     // Large indexes come in shards (sitrep/search.py); Pagefind searches them all as one.
     shards = (root.dataset.shards || "").split(/\s+/).filter(Boolean);
+    every = root.dataset.every || null;
     for (const shard of shards) await pagefind.mergeIndex(new URL(shard, bundle).pathname, options);
     await pagefind.init();
     fillOptions(await pagefind.filters());

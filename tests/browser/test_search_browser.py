@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
+MINIMAL_CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "minimal" / "content"
 CHECKPOINTS = "/events/2019-04-13-aleppo-western-checkpoints-attack/"
 SHELLING = "/events/2019-04-12-aleppo-overnight-shelling/"
 HOMS = "/events/2019-04-11-homs-eastern-desert-attacks/"
@@ -77,6 +79,17 @@ def test_filters_alone_list_events_newest_first(page: Page, minimal_site: Served
     _status(page, "3 results")
     expect(page.locator(".search-result-title a").first).to_have_attribute("href", HOMS)
     assert _params(page)["sort"] == ["date-asc"]
+    # Filters alone search for the word every record holds (search_records.EVERY), never shown.
+    assert "sitrepeveryrecord" not in page.locator("#search-results").inner_text().lower()
+    assert page.locator("#search-results mark").count() == 0
+    assert "q" not in _params(page)
+
+
+def test_filters_alone_list_every_record_they_select(page: Page, minimal_site: Served) -> None:
+    for query, count in (("?kind=Actor", len(list((MINIMAL_CONTENT / "actors").glob("*.yaml")))),
+                         ("?kind=Region", len(list((MINIMAL_CONTENT / "regions").glob("*.yaml"))))):
+        _open(page, minimal_site, query)
+        _status(page, rf"^{count} results")
 
 
 def test_a_shared_url_gives_the_same_results(page: Page, minimal_site: Served) -> None:
