@@ -195,6 +195,8 @@ function countedView(state, sort, order) {
       const part = await pagefind.search(term, { filters: { ...state.filters, shard }, sort });
       fetched = fetched.concat(part.results);
     }
+    // Every shard read: what they gave is the total, should a shard have given fewer than counted.
+    if (next >= order.length && !cancelled) total = fetched.length;
     const out = fetched.slice(served, served + n);
     served += out.length;
     return out;
