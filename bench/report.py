@@ -134,6 +134,18 @@ def render(results: Sequence[Any], mach: dict[str, Any]) -> str:
                         [(r["n"], r["serve_live"].get("seconds"), r["serve_live"].get("page_updated"),
                           r["serve_live"].get("first_s"), r["serve_live"].get("peak_mb"))
                          for r in rs if r.get("serve_live")])
+    searched = [r for r in rs if r.get("search", {}).get("queries")]
+    if searched:
+        names = list(searched[0]["search"]["queries"])
+        lines += ["", "## A reader's search in Chromium", "",
+                  "bench/search_latency.py: seconds from opening the search page with the query in its URL "
+                  "to the status line's total (the first results show before it or with it); 'ready' is "
+                  "when Pagefind is loaded and its shards merged, for the first query.", ""]
+        lines += _table(("events", "shards", "ready s", *(f"{n} s" for n in names), "results"),
+                        [(r["n"], r["search"].get("shards"), r["search"]["queries"][names[0]].get("ready_s"),
+                          *(r["search"]["queries"].get(n, {}).get("total_s") for n in names),
+                          ", ".join(str(r["search"]["queries"].get(n, {}).get("results")) for n in names))
+                         for r in searched])
     for r in rs:
         if r["edit"].get("written_by_folder"):
             lines += ["", f"Files written by the edit at {r['n']} events, by folder: "

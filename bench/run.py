@@ -56,6 +56,8 @@ class SizeResult:
     """The same kind of edit rebuilt by `serve`'s preview, which keeps its work between builds."""
     serve_live: dict[str, Any] = field(default_factory=dict)
     """The same kind of edit saved while `build.py serve` runs: from the save to the new page."""
+    search: dict[str, Any] = field(default_factory=dict)
+    """A reader's searches on the built site in Chromium (bench/search_latency.py)."""
     profile: str = ""
 
 
@@ -163,6 +165,21 @@ def bench_serve_live(res: SizeResult, content: Path, work: Path) -> None:
     log.info("  serve live: save to new page %.2f s", res.serve_live["seconds"])
 
 
+def bench_search(res: SizeResult, work: Path) -> None:
+    """Time a reader's searches on the built site in Chromium (bench/search_latency.py)."""
+    from bench import search_latency
+
+    if not search_latency.available():
+        log.info("  reader's search: not measured (no Chromium or Playwright; ./run bench installs them)")
+        return
+    result = _checked(run([sys.executable, str(ROOT / "bench" / "search_latency.py"), str(work / "site")],
+                          cwd=ROOT), "reader's search in Chromium")
+    res.search = json.loads(next(line for line in reversed(result.output.splitlines())
+                                 if line.startswith("{")))
+    log.info("  reader's search: %s", ", ".join(f"{k} {v['total_s']:.2f} s"
+                                                for k, v in res.search["queries"].items()))
+
+
 def profile_build(content: Path, work: Path) -> str:
     """Return the top of a cProfile of a cold build (a separate run: profiling slows the build)."""
     import pstats
@@ -218,6 +235,7 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> SizeResult:
             bench_hugo_edit(res, content, work)
         bench_serve_edit(res, content, work)
         bench_serve_live(res, content, work)
+    bench_search(res, work)
     if args.profile and n == max(args.sizes):
         res.profile = profile_build(content, work)
     if not args.keep:

@@ -14,7 +14,7 @@ from sitrep.synth import synth
 
 # bench/ is a folder of scripts at the repo root, not part of the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import hugo_site, report
+from bench import hugo_site, report, search_latency
 from bench.measure import changes, run, snapshot, tree_stats
 from bench.run import main as bench_main
 
@@ -87,6 +87,12 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> None:
     assert "serve edit s" in text
     assert res["serve_live"]["page_updated"] and res["serve_live"]["seconds"] > 0
     assert "save to new page s" in text
+    queries = res["search"]["queries"]
+    assert set(queries) == set(search_latency.QUERIES)
+    assert all(q["total_s"] >= q["ready_s"] > 0 for q in queries.values())
+    listed = queries["filters alone"]
+    assert 0 < listed["results"] <= 40 and listed["shown"] == min(listed["results"], 20)
+    assert "## A reader's search in Chromium" in text
 
 
 def test_targets_report_pass_fail_and_not_measured() -> None:
