@@ -85,12 +85,13 @@ def main(argv: list[str]) -> int:
                                  "--out", str(site), "--port", str(port)], cwd=ROOT,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
-            first = _wait(proc, base, FIRST_BUILD_LIMIT_S)
+            _wait(proc, base, FIRST_BUILD_LIMIT_S)
             first_s = time.perf_counter() - start
             time.sleep(SETTLE_S)
+            settled = _wait(proc, base, REBUILD_LIMIT_S)  # the version now, whatever ran meanwhile
             path, event_id = edit_one_event(content)
             saved = time.perf_counter()
-            state = _wait(proc, base, REBUILD_LIMIT_S, moved_from=first["version"])
+            state = _wait(proc, base, REBUILD_LIMIT_S, moved_from=settled["version"])
             seconds = time.perf_counter() - saved
             title = yaml.safe_load(path.read_text(encoding="utf-8"))["title"]
             page = _get(f"{base}events/{event_id}/") or b""
