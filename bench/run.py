@@ -144,24 +144,25 @@ def bench_rebuilds(res: SizeResult, content: Path, work: Path) -> None:
              res.noop["rewritten"], edit.seconds, len(diff.written))
 
 
+def _script(name: str, args: list[Path], what: str) -> dict[str, Any]:
+    """Run bench/`name` in its own process (so its memory and time are its own) and return the JSON
+    object it prints last, with the peak memory of its process tree as peak_mb."""
+    result = _checked(run([sys.executable, str(ROOT / "bench" / name), *map(str, args)], cwd=ROOT), what)
+    found = json.loads(next(line for line in reversed(result.output.splitlines()) if line.startswith("{")))
+    found["peak_mb"] = result.peak_mb
+    return dict(found)
+
+
 def bench_serve_edit(res: SizeResult, content: Path, work: Path) -> None:
     """Edit one event again and time the rebuild `serve` makes of it (bench/serve_edit.py)."""
-    result = _checked(run([sys.executable, str(ROOT / "bench" / "serve_edit.py"), str(content),
-                           str(work / "site")], cwd=ROOT), "serve's rebuild after edit")
-    res.serve_edit = json.loads(next(line for line in reversed(result.output.splitlines())
-                                     if line.startswith("{")))
-    res.serve_edit["peak_mb"] = result.peak_mb
+    res.serve_edit = _script("serve_edit.py", [content, work / "site"], "serve's rebuild after edit")
     log.info("  serve edit %.2f s (%d written)", res.serve_edit["seconds"], res.serve_edit["written"])
 
 
 def bench_serve_live(res: SizeResult, content: Path, work: Path) -> None:
     """Edit one event again while `build.py serve` runs and time the save to the new page
     (bench/serve_live.py): the rebuild, and the watcher noticing the save."""
-    result = _checked(run([sys.executable, str(ROOT / "bench" / "serve_live.py"), str(content),
-                           str(work / "site")], cwd=ROOT), "serve's live rebuild after edit")
-    res.serve_live = json.loads(next(line for line in reversed(result.output.splitlines())
-                                     if line.startswith("{")))
-    res.serve_live["peak_mb"] = result.peak_mb
+    res.serve_live = _script("serve_live.py", [content, work / "site"], "serve's live rebuild after edit")
     log.info("  serve live: save to new page %.2f s", res.serve_live["seconds"])
 
 
@@ -172,10 +173,7 @@ def bench_search(res: SizeResult, work: Path) -> None:
     if not search_latency.available():
         log.info("  reader's search: not measured (no Chromium or Playwright; ./run bench installs them)")
         return
-    result = _checked(run([sys.executable, str(ROOT / "bench" / "search_latency.py"), str(work / "site")],
-                          cwd=ROOT), "reader's search in Chromium")
-    res.search = json.loads(next(line for line in reversed(result.output.splitlines())
-                                 if line.startswith("{")))
+    res.search = _script("search_latency.py", [work / "site"], "reader's search in Chromium")
     log.info("  reader's search: %s", ", ".join(f"{k} {v['total_s']:.2f} s"
                                                 for k, v in res.search["queries"].items()))
 
