@@ -46,11 +46,18 @@ class BlobCache:
         except OSError:
             pass  # not cached yet (or pruned by another build a moment ago)
         data = make()
+        self.put(key, data)
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`, replacing what is there."""
+        if self.folder is None:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{key}{self.suffix}"
         tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # atomic: a concurrent or killed build never leaves half a file
-        return data
 
     def prune(self, max_age_s: float = PRUNE_AFTER_S) -> None:
         """Delete entries this build did not use and nothing has used for `max_age_s` seconds."""

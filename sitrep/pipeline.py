@@ -5,7 +5,9 @@ stage's time is measured while its generator runs. A stage may say it runs ahead
 search does for an index of one shard): it then runs from the start in a forked process, on the
 other core, and its files are handed to the writer in their turn. A process, not a thread: the
 search stage's many small reads from Pagefind would fight the renderers for the GIL, which in a
-thread made both twice as slow.
+thread made both twice as slow. A stage may also hand its work to a helper process of its own at
+the start (`start_beside`; search does for a large index, see search_feed), and its files are
+likewise taken in their turn.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol
 
 from sitrep import heap
 from sitrep.child import start_child
@@ -47,6 +50,13 @@ log = logging.getLogger(__name__)
 OUTPUT_STAGES: tuple[str, ...] = ("render", "editorial", "briefing", "export", "schema", "search")
 """Modules with an `iter_files(corpus, indexes, config)` generator, in the order they run (but see
 RUNS_EARLY in _chain_stages). The writer refuses two stages writing one path."""
+
+
+BESIDE_DONE_BEFORE = "export"
+"""A stage working in a helper process of its own (start_beside) is waited for, and its files
+written, before this stage runs: its whole-corpus files are the build's largest moment in memory
+(at 100k events the build grew by 120 to 600 MB there), which must not come on top of Pagefind's
+(up to ~600 MB)."""
 
 
 @dataclass(slots=True)
@@ -108,7 +118,8 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
         report = _write(files, out_dir, records, kept, cache_path, warm)
     # What the writer's loop spent waiting for stages in this thread is theirs, not the writer's.
     timings["write"] = time.perf_counter() - write_started - sum(
-        timings.get(f"{s}_wait" if s in ahead else s, 0.0) for s in OUTPUT_STAGES)
+        timings.get(f"{s}_wait" if s in ahead else s, 0.0) + timings.get(f"{s}_start", 0.0)
+        for s in OUTPUT_STAGES)
     timings["total"] = time.perf_counter() - started
     return BuildResult(corpus, report, warnings, timings)
 
@@ -166,35 +177,65 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], object]):  # t
 def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig, timings: dict[str, float],
                   ahead: set[str], extra: dict[str, dict[str, object]] | None = None) -> Iterator[SiteFile]:
     """Yield every stage's files in OUTPUT_STAGES order, RUNS_EARLY ones that do not run ahead first;
-    stages that run ahead are started first.
+    stages that run ahead, or beside (start_beside), are started first.
 
     `ahead` receives their names. Their time in `timings` is their own process's; `<name>_wait` is
     how long the writer then waited for them. If the build fails, they are stopped. `extra` holds
     further keyword arguments of a stage's iter_files, by stage name (never for one run ahead)."""
     modules = [(name, importlib.import_module(f"sitrep.{name}")) for name in OUTPUT_STAGES]
-    started: dict[str, _Forked] = {}
+    started: dict[str, _Ahead] = {}
+    beside: list[str] = []
+    taken: set[str] = set()
     try:
         for name, module in modules:
             if _runs_ahead(module, corpus, indexes, config):
                 started[name] = _Forked(name, module, corpus, indexes, config)
+            elif (helper := _started_beside(module, name, corpus, indexes, config, timings)) is not None:
+                started[name] = helper
+                beside.append(name)
         ahead.update(started)
         # A stage whose memory is mostly a helper process's (search: Pagefind) runs first when it
         # does not run ahead, while the build holds least: at 100k events its peak then adds to
         # ~1 GB instead of to the ~1.8 GB the build holds once every page is rendered.
         early = [(n, m) for n, m in modules if n not in started and getattr(m, "RUNS_EARLY", False)]
         for name, module in early + [(n, m) for n, m in modules if (n, m) not in early]:
-            forked = started.get(name)
-            if forked is None:
+            if name == BESIDE_DONE_BEFORE:
+                taken.update(beside)
+                for helped in beside:
+                    yield from _taken(started[helped], helped, timings)
+            if name not in started:
                 yield from _clocked(module.iter_files(corpus, indexes, config, **(extra or {}).get(name, {})),
                                     name, timings)
-                continue
-            start = time.perf_counter()
-            files, timings[name] = forked.result()
-            timings[f"{name}_wait"] = time.perf_counter() - start
-            yield from files
+            elif name not in taken:
+                yield from _taken(started[name], name, timings)
     finally:
         for forked in started.values():
             forked.stop()
+
+
+def _taken(stage: _Ahead, name: str, timings: dict[str, float]) -> list[SiteFile]:
+    start = time.perf_counter()
+    files, timings[name] = stage.result()
+    timings[f"{name}_wait"] = time.perf_counter() - start
+    return files
+
+
+class _Ahead(Protocol):
+    def result(self) -> tuple[list[SiteFile], float]: ...
+    def stop(self) -> None: ...
+
+
+def _started_beside(module: ModuleType, name: str, corpus: Corpus, indexes: object, config: SiteConfig,
+                    timings: dict[str, float]) -> _Ahead | None:
+    """Start a stage's work that runs in a helper process of its own (search: search_feed), if it
+    has any; `<name>_start` is the time the build spent handing it its work."""
+    start_beside = getattr(module, "start_beside", None)
+    if start_beside is None or not sys.platform.startswith("linux"):
+        return None
+    start = time.perf_counter()
+    beside = start_beside(corpus, indexes, config)
+    timings[f"{name}_start"] = time.perf_counter() - start
+    return beside
 
 
 def _runs_ahead(module: ModuleType, corpus: Corpus, indexes: object, config: SiteConfig) -> bool:

@@ -16,6 +16,12 @@ holds the actors, regions and sources, and static/search.js merges the shards in
 Pagefind's mergeIndex. Each dated record carries a `shard` filter, so the page can list a
 date-sorted search shard by shard (Pagefind's own merge orders results by score, which for a sorted
 search is a per-shard rank, not a date).
+
+Where Pagefind runs. With up to AHEAD_MAX records to index (a small site, or a rebuild that takes
+all but a shard or two from the cache): in a forked child, beside the other stages (runs_ahead).
+With more (a large site's first build): the build makes the records and a helper process at the
+lowest priority indexes them in the time the build leaves a core idle (start_beside, search_feed).
+Without a cache to hand bundles back through: in the build's process, before the other stages.
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import struct
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +41,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 from importlib.metadata import version
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sitrep.blob_cache import BlobCache
 from sitrep.config import SiteConfig
@@ -57,6 +65,9 @@ from sitrep.search_records import (
 from sitrep.urls import output_path, url_for
 from sitrep.write import OutputFile, PendingFile, SiteFile
 
+if TYPE_CHECKING:
+    from sitrep.search_feed import Feed
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -74,8 +85,8 @@ went from 1848 to 2038 MB (for 49 s less), so larger sites index one shard at a 
 AHEAD_MAX = 25_000
 """Up to this many dated records the index is built beside the other stages (runs_ahead)."""
 RUNS_EARLY = True
-"""When not run ahead, the pipeline runs this stage before the others: Pagefind's memory then adds
-to the build's while it is smallest."""
+"""When neither run ahead nor beside (no cache), the pipeline runs this stage before the others:
+Pagefind's memory then adds to the build's while it is smallest."""
 FILTERS: tuple[tuple[str, str], ...] = (
     ("kind", "Show"), ("region", "Region"), ("actor", "Actor"), ("type", "Event type"),
     ("sub_type", "Sub-type"), ("assessment", "Assessment"), ("year", "Year"), ("month", "Month"),
@@ -174,9 +185,10 @@ def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
     Yes when Pagefind has up to AHEAD_MAX dated records to index: it then works on the other core
     while pages render, one shard at a time, and the build beside it is small. That is any site of
     up to AHEAD_MAX dated records, and a rebuild of a larger one that takes most shards from the
-    cache (after an edit: one). A larger index is built in the build's process before the other
-    stages (RUNS_EARLY), so Pagefind's memory (about 100 KB per record of the shard it is building)
-    never adds to the renderers' at their peak."""
+    cache (after an edit: one). A larger index is indexed by a helper process from records the
+    build makes (start_beside, search_feed), as a forked child would copy the build's heap; without
+    a cache to hand its bundles back through, in the build's process before the other stages
+    (RUNS_EARLY), so Pagefind's memory never adds to the renderers' at their peak."""
     dated = count_records(corpus, indexes)[0]
     return dated <= AHEAD_MAX or to_index(corpus, indexes, config) <= AHEAD_MAX
 
@@ -246,6 +258,74 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, *,
     bundles.prune()
     if bundles.folder is not None:
         log.info("search: %d of %d bundles unchanged, taken from the cache", bundles.hits, len(plan.dirs))
+
+
+def start_beside(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Beside | None:
+    """Start indexing in a helper process the bundles the cache lacks, for a build that does not run
+    this stage ahead (more than AHEAD_MAX records to index): see search_feed. Return None where
+    there is no cache to hand the bundles back through, or no second core to index them on."""
+    bundles = _bundles(config)
+    if bundles.folder is None or (os.cpu_count() or 1) < 2 or not sys.executable:
+        return None
+    from sitrep.search_feed import Feed
+
+    plan = ShardPlan.for_corpus(corpus, indexes, config)
+    feed = Feed(bundles.folder)
+    try:
+        return Beside(search_page(config, plan), list(_fed(feed, plan, corpus, indexes, config, bundles)),
+                      feed, bundles, len(plan.dirs))
+    except BaseException:
+        feed.stop()
+        raise
+
+
+def _fed(feed: Feed, plan: ShardPlan, corpus: Corpus, indexes: Indexes, config: SiteConfig,
+         bundles: BlobCache) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """Yield each bundle's key and what makes it, in `plan.dirs` order, having handed `feed` the
+    records of those the cache lacks."""
+    language = config.language
+    undated = list(undated_records(corpus, indexes, config))
+    dated: Iterable[tuple[str, list[Event | Briefing], str | None]]
+    if plan.count <= 1:
+        undated = [*dated_records(corpus, indexes, config), *undated]
+        dated = ()
+    else:
+        dated = _shards_keyed(plan, corpus, indexes, language, bundles)
+    key = shard_key(undated, language, "")
+    if not bundles.has(key):
+        feed.add(key, "", language, undated)
+    yield key, partial(_packed, lambda: undated, language, "")
+    for name, items, known in dated:
+        make = _shard_bundle(items, corpus, language, name)
+        if known is not None and bundles.has(known):
+            yield known, make
+            continue
+        records = list(_shard_records(items, corpus, language, name))
+        key = known or shard_key(records, language, f"{name}/")
+        feed.add(key, f"{name}/", language, records)
+        yield key, make
+
+
+class Beside:
+    """The search stage's files once its helper process has indexed what the cache lacked."""
+
+    def __init__(self, page: OutputFile, keys: list[tuple[str, Callable[[], bytes]]], feed: Feed,
+                 bundles: BlobCache, count: int) -> None:
+        self._page, self._keys, self._feed, self._bundles, self._count = page, keys, feed, bundles, count
+
+    def result(self) -> tuple[list[SiteFile], float]:
+        """Return the stage's files and the helper's time (s), or raise what failed."""
+        seconds = self._feed.finish()
+        files: list[SiteFile] = [self._page]
+        for key, make in self._keys:
+            files.extend(_cached_bundle(self._bundles, key, make))
+        self._bundles.prune()
+        log.info("search: %d of %d bundles unchanged, taken from the cache",
+                 self._count - self._feed.made, self._count)
+        return files, seconds
+
+    def stop(self) -> None:
+        self._feed.stop()
 
 
 def _bundles(config: SiteConfig) -> BlobCache:

@@ -165,8 +165,8 @@ def test_a_template_or_config_change_renders_every_page_again(minimal_copy: Path
 @pytest.mark.parametrize("ahead_max", [4, 3])
 def test_search_runs_ahead_in_its_own_process_up_to_ahead_max_records(
         minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_max: int) -> None:
-    # The minimal corpus has 4 dated records, here in 4 shards; above AHEAD_MAX the index is built
-    # after the other stages, so Pagefind's memory never adds to theirs.
+    # The minimal corpus has 4 dated records, here in 4 shards; above AHEAD_MAX, in a build without
+    # a cache (so no helper process: search_feed), the index is built before the other stages.
     from sitrep import search
 
     monkeypatch.setattr(search, "AHEAD_MAX", ahead_max)
@@ -190,12 +190,14 @@ def test_a_rebuild_indexing_few_records_runs_search_ahead_whatever_the_sites_siz
                                                                "search_shard_size": 2}})
     out = tmp_path / "site"
     cold = build(minimal_copy, out, config, cache_path=default_cache(out))
-    assert "search_wait" not in cold.timings  # 4 records to index: in the build's process
+    # 4 records to index: by a helper process (search_feed) given the records the build made
+    assert "search_start" in cold.timings and "search_wait" in cold.timings
     event = next(minimal_copy.glob("events/**/2019-04-13-aleppo-*.yaml"))
     event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Updated ", 1),
                      encoding="utf-8")
     edit = build(minimal_copy, out, config, cache_path=default_cache(out))
-    assert "search_wait" in edit.timings  # one shard's records to index: ahead
+    assert "search_wait" in edit.timings  # one shard's records to index: ahead, in a forked child
+    assert "search_start" not in edit.timings
     assert any(p.startswith("pagefind/shard-") for p in edit.report.written)
     fresh = tmp_path / "fresh"
     build(minimal_copy, fresh, config)
@@ -226,6 +228,32 @@ def test_a_stage_failing_in_its_own_process_fails_the_build_and_keeps_the_site(
         build(minimal_copy, out, load_config(CONFIG))
     assert snapshot(out) == before
     assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_the_search_helper_failing_fails_the_build_and_keeps_the_site(
+        minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above AHEAD_MAX records to index, a helper process indexes them (search_feed); the real
+    # helper runs here, its Pagefind replaced by one that fails as a full disk would make it.
+    from sitrep import search
+
+    monkeypatch.setattr(search, "AHEAD_MAX", 0)
+    out = tmp_path / "site"
+    first = build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out))
+    assert "search_start" in first.timings
+    before = snapshot(out)
+    event = next(minimal_copy.glob("events/**/2019-04-13-aleppo-*.yaml"))
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Updated ", 1),
+                     encoding="utf-8")
+    fake = tmp_path / "pagefind"
+    fake.write_text('#!/bin/sh\nif [ "$1" = --version ]; then echo "pagefind 1.5.2"; exit 0; fi\n'
+                    'echo "No space left on device" >&2\nexit 3\n', encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
+    with pytest.raises(RuntimeError, match=r"helper process failed .*No space left on device"):
+        build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out))
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".site.staging-*"))
+    assert not list((tmp_path / ".sitrep-cache").rglob(".feed-*"))
 
 
 def test_the_forked_stage_holds_no_copy_of_the_build_lock(minimal_copy: Path, tmp_path: Path,
@@ -340,3 +368,24 @@ def test_search_runs_before_the_other_stages_when_it_does_not_run_ahead(
         finally:
             files.close()
         assert ("search" in ahead) == (ahead_max > 0)
+
+
+def test_a_stage_indexed_by_a_helper_is_written_before_the_exports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The exports' peak must not add to Pagefind's (pipeline.BESIDE_DONE_BEFORE).
+    from sitrep import pipeline, search
+    from sitrep.index import build_indexes
+    from sitrep.validate import load_corpus
+    from tests.conftest import MINIMAL
+
+    monkeypatch.setattr(search, "AHEAD_MAX", 0)
+    corpus = load_corpus(MINIMAL)
+    config = replace(load_config(CONFIG), cache_dir=tmp_path)
+    timings: dict[str, float] = {}
+    ahead: set[str] = set()
+    paths = [f.path for f in pipeline._chain_stages(corpus, build_indexes(corpus), config, timings, ahead)]
+    assert ahead == {"search"} and "search_start" in timings
+    assert OUTPUT_STAGES.index("search") > OUTPUT_STAGES.index(pipeline.BESIDE_DONE_BEFORE)
+    first_export = min(i for i, p in enumerate(paths) if p.startswith("data/"))
+    assert max(i for i, p in enumerate(paths) if p.startswith("pagefind/")) < first_export
+    assert paths.count("search/index.html") == 1 and len(paths) == len(set(paths))
