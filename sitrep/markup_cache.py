@@ -54,6 +54,9 @@ class MarkdownCache:
         self._salt = converter_fingerprint()
         self._pending: list[tuple[bytes, str]] = []
         self._used: set[bytes] = set()
+        self._known: set[bytes] = set()
+        """The keys stored when the build opened the cache: a cold build then asks SQLite nothing
+        (a lookup that finds nothing cost ~0.2 ms, ~20 s of a 100k-event build)."""
         self._db: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +76,7 @@ class MarkdownCache:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute(_SCHEMA)
+            self._known = {row[0] for row in db.execute("SELECT key FROM html")}
         except sqlite3.Error:
             db.close()
             raise
@@ -85,6 +89,9 @@ class MarkdownCache:
         """Return the HTML stored under `key`, or None."""
         self._used.add(key)
         if self._db is None:
+            return None
+        if key not in self._known:  # (one another build stored since is converted again: the same)
+            self.misses += 1
             return None
         try:
             row = self._db.execute("SELECT value FROM html WHERE key = ?", (key,)).fetchone()
@@ -101,6 +108,7 @@ class MarkdownCache:
         if self._db is None:
             return
         self._pending.append((key, html))
+        self._known.add(key)
         if len(self._pending) >= _FLUSH_EVERY:
             self._flush()
 

@@ -77,3 +77,25 @@ def test_entries_no_build_uses_are_pruned_when_they_dominate(tmp_path: Path) -> 
         to_html("Old summary number 7.")
         to_html("A new summary.")
     assert _count(tmp_path) == 2  # 1200 > 2 × 2 + 1000: the unused ones went
+
+
+def test_a_key_the_cache_did_not_hold_when_opened_is_not_looked_up(tmp_path: Path) -> None:
+    # A cold build converts every text: one SQLite lookup each would find nothing, ~0.2 ms apiece.
+    cache = MarkdownCache(tmp_path / FILE_NAME)
+    assert cache._db is not None
+    statements: list[str] = []
+    cache._db.set_trace_callback(statements.append)
+    key = cache.key(TEXT, 1)
+    assert cache.get(key) is None and cache.misses == 1
+    assert not [s for s in statements if s.startswith("SELECT")]
+    cache.put(key, "<p>stored</p>")
+    cache.close()
+
+    reopened = MarkdownCache(tmp_path / FILE_NAME)
+    assert reopened.get(key) == "<p>stored</p>" and reopened.hits == 1
+    other = MarkdownCache(tmp_path / FILE_NAME)  # another build, which stores a key after this opened
+    late = reopened.key("written later", 1)
+    other.put(late, "<p>later</p>")
+    other.close()
+    assert reopened.get(late) is None  # converted again by this build: the same HTML
+    reopened.close()
