@@ -104,7 +104,12 @@ def render(results: Sequence[Any], mach: dict[str, Any]) -> str:
           1000 * r["sitrep"]["seconds"] / r["n"] if r["sitrep"].get("seconds") else None) for r in rs])
     stages = [s for s in STAGE_ORDER if any(s in r["stages"] for r in rs)]
     stages += [*sorted({s for r in rs for s in r["stages"]} - set(stages) - {"total"}), "total"]
-    lines += ["", "## Sitrep's stages, cold build (s)", ""]
+    lines += ["", "## Sitrep's stages, cold build (s)", "",
+              "Time in the build's process, except render_worker (the second render process's own "
+              "time) and search where search_wait is given: then search is its own process's time "
+              "(a forked child, or a low-priority helper for a large index, sitrep/search_feed.py, "
+              "beside the other stages), search_start the build's time handing that helper its "
+              "records, and search_wait the build's wait for it.", ""]
     lines += _table(("events", *stages), [(r["n"], *(r["stages"].get(s) for s in stages)) for r in rs])
     lines += ["", "## Rebuilds", "",
               "No-op: build again with nothing changed. Edit: change one event's title and summary, "

@@ -270,7 +270,11 @@ def start_beside(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Beside
     from sitrep.search_feed import Feed
 
     plan = ShardPlan.for_corpus(corpus, indexes, config)
-    feed = Feed(bundles.folder)
+    try:
+        feed = Feed(bundles.folder)
+    except OSError as exc:  # no memory or no processes left: the stage runs in the build's process
+        log.info("search: not indexing in a helper process (%s)", exc)
+        return None
     try:
         return Beside(search_page(config, plan), list(_fed(feed, plan, corpus, indexes, config, bundles)),
                       feed, bundles, len(plan.dirs))

@@ -18,6 +18,7 @@ on an error writes it to stderr and exits 1.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -41,6 +42,7 @@ SUFFIX = ".bundle"
 """The search cache's entries (search._bundles)."""
 NICENESS = 19
 """The helper and its Pagefind run at the lowest priority: see main()."""
+_F_SETPIPE_SZ = 1031  # fcntl's F_SETPIPE_SZ (Linux)
 STALE_AFTER_S = 24 * 3600
 """Records files older than this are left over by a build that was killed (SIGKILL) while indexing."""
 
@@ -61,10 +63,18 @@ class Feed:
         # A new interpreter running this module only (see render_pool: why not multiprocessing).
         root = str(Path(__file__).resolve().parent.parent)
         path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
-        self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-c", "from sitrep.search_feed import main; main()", str(os.getpid()),
-             str(folder)], stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr,
-            env={**os.environ, "PYTHONPATH": path})
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-c", "from sitrep.search_feed import main; main()", str(os.getpid()),
+                 str(folder)], stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr,
+                env={**os.environ, "PYTHONPATH": path})
+        except OSError:
+            self._stdout.close()
+            self._stderr.close()
+            raise
+        assert self._process.stdin is not None
+        with suppress(OSError):  # room for every job line: handing one over never waits for the helper
+            fcntl.fcntl(self._process.stdin.fileno(), _F_SETPIPE_SZ, 1 << 20)
 
     def add(self, key: str, subdir: str, language: str, records: Sequence[Record]) -> None:
         """Have the helper index `records` as the bundle at BUNDLE_DIR/`subdir` and cache it under `key`."""

@@ -103,3 +103,12 @@ def test_records_files_a_killed_build_left_a_day_ago_are_removed(tmp_path: Path)
     os.utime(old, (then, then))
     Feed(tmp_path).stop()
     assert not old.exists() and recent.exists()  # recent: maybe a running build's
+
+
+def test_without_a_helper_process_the_stage_runs_in_the_build(minimal: tuple[Corpus, Indexes],
+                                                              tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, indexes = minimal
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    assert search.start_beside(corpus, indexes, _sharded(2, tmp_path)) is None
+    assert search.start_beside(corpus, indexes, _sharded(2)) is None  # no cache to hand bundles back
