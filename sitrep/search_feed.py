@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import IO
@@ -170,8 +170,15 @@ def _work(bundles: BlobCache) -> None:
             records = pickle.load(fh)
         path.unlink()
         stats: dict[str, float] = {}
-        blob = _pack(index_files(records, job["language"], stats, subdir=job["subdir"]))
-        del records
+        blob = _pack(index_files(_drained(records), job["language"], stats, subdir=job["subdir"]))
         bundles.put(job["key"], blob)
         sys.stdout.write(json.dumps({**stats, "bundle": f"{BUNDLE_DIR}/{job['subdir']}"}) + "\n")
         sys.stdout.flush()
+
+
+def _drained(records: list[Record]) -> Iterator[Record]:
+    """Yield `records` in order, letting go of each once sent: Pagefind's peak, which comes after,
+    then adds to less of this process."""
+    records.reverse()
+    while records:
+        yield records.pop()
