@@ -7,8 +7,9 @@ build's heap page by page, which with Pagefind's own ~100 KB a record would pass
 may hold. So the build makes each shard's records itself (~0.1 ms a record: the model is in its
 process), writes them to a file in the search cache, and a fresh interpreter that holds nothing
 else feeds them to Pagefind, one shard at a time, and stores each bundle in the cache under the
-key the build gave it. The search stage then yields the bundles from the cache at its turn
-(search.Beside), as it would a bundle an earlier build made.
+key the build gave it. Both run at the lowest CPU priority: the build's own process sets the pace,
+and Pagefind takes only the time it leaves idle. The search stage then yields the bundles from the
+cache at its turn (search.Beside), as it would a bundle an earlier build made.
 
 The helper is `python -c "from sitrep.search_feed import main; main()" <build's pid> <cache folder>`.
 It reads one job a line on stdin (JSON: records, key, subdir, language), writes one line of JSON on
@@ -103,7 +104,10 @@ class Feed:
         seconds = time.perf_counter() - self.started
         self._stdout.seek(0)
         for line in self._stdout.read().decode("utf-8", "replace").splitlines():
-            stats = json.loads(line)
+            try:
+                stats = json.loads(line)
+            except ValueError:  # cut short by the helper's failure, reported below
+                continue
             self.made += 1
             log.info("search: %d records indexed in %.1f s, bundle built in %.1f s (%s, in a helper process)",
                      stats["records"], stats["add_s"], stats["write_s"], stats["bundle"])
