@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import gc
 import os
 import signal
+import sys
 from contextlib import suppress
+from pathlib import Path
 
 from sitrep.write import close_inherited_locks
 
 _PR_SET_PDEATHSIG = 1
+_F_SETPIPE_SZ = 1031  # fcntl's F_SETPIPE_SZ (Linux)
 
 
 def start_child(parent: int) -> None:
@@ -25,3 +29,22 @@ def start_child(parent: int) -> None:
         os._exit(1)
     close_inherited_locks()
     gc.freeze()
+
+
+def interpreter(module: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """Return the command and environment that run `module`'s main() in a new interpreter, with
+    `args` after it in sys.argv, finding this package however the build was started.
+
+    Not multiprocessing's spawn: that would also import the build's main script in it, running any
+    script that calls build() without a __main__ guard a second time."""
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+    return ([sys.executable, "-c", f"from {module} import main; main()", *args],
+            {**os.environ, "PYTHONPATH": path})
+
+
+def widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Give the pipe at `fd` room for `size` bytes, where the system allows it, so a writer ahead
+    of its reader does not wait."""
+    with suppress(OSError):
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, size)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import fcntl
 import io
 import itertools
 import logging
@@ -38,11 +37,10 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache, partial
 from multiprocessing.connection import Connection
-from pathlib import Path
 from types import MappingProxyType
 
 from sitrep import markup
-from sitrep.child import start_child
+from sitrep.child import interpreter, start_child, widen_pipe
 from sitrep.config import SiteConfig
 
 log = logging.getLogger(__name__)
@@ -61,7 +59,6 @@ READY_WAIT = 0.0
 meanwhile if 0. Tests that need pages handed over on a small site raise it."""
 LOOKAHEAD = 48
 """Files the render stage holds back from the writer, so it can hand pages over before they are due."""
-_F_SETPIPE_SZ = 1031  # fcntl's F_SETPIPE_SZ (Linux)
 
 
 def workers_wanted(config: SiteConfig) -> bool:
@@ -186,19 +183,11 @@ class RenderPool:
             return False
         requests_out, requests_in = os.pipe()
         results_out, results_in = os.pipe()
-        with suppress(OSError):  # room for every request in flight: sending never waits
-            fcntl.fcntl(requests_in, _F_SETPIPE_SZ, 1 << 20)
-        # A new interpreter running this module only: multiprocessing's spawn would also import
-        # the build's main script in it, running any script that calls build() without a
-        # __main__ guard a second time.
-        root = str(Path(__file__).resolve().parent.parent)
-        path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+        widen_pipe(requests_in)  # room for every request in flight: sending never waits
+        command, env = interpreter(__name__, str(os.getpid()), str(requests_out), str(results_in))
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", "from sitrep.render_pool import main; main()", str(os.getpid()),
-                 str(requests_out), str(results_in)],
-                pass_fds=(requests_out, results_in), stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONPATH": path})
+            self._process = subprocess.Popen(command, pass_fds=(requests_out, results_in),
+                                             stdin=subprocess.DEVNULL, env=env)
         except OSError as exc:  # no memory or no processes left: render alone
             log.info("render: not using a second process (%s)", exc)
             os.close(requests_in)

@@ -73,6 +73,8 @@ T = TypeVar("T")
 
 BUNDLE_DIR = "pagefind"
 """Where the index goes inside the site; static/search.js imports BUNDLE_DIR/pagefind.js."""
+BUNDLE_SUFFIX = ".bundle"
+"""The suffix of the search cache's entries (_bundles; search_feed's helper writes them too)."""
 SHARD_SIZE = 4_000
 """Dated records per shard by default (3,000 to 6,000): Pagefind holds about 100 KB per record while it
 builds a shard and takes ~1.3 ms per record, so an edit re-indexes its shard in ~5 s. More, smaller
@@ -334,7 +336,7 @@ class Beside:
 
 def _bundles(config: SiteConfig) -> BlobCache:
     """Return the cache of built bundles (folder None when the build keeps no cache)."""
-    return BlobCache(config.cache_dir / "search" if config.cache_dir else None, ".bundle")
+    return BlobCache(config.cache_dir / "search" if config.cache_dir else None, BUNDLE_SUFFIX)
 
 
 def _keyed_shards(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: str,

@@ -11,7 +11,7 @@ key the build gave it. Both run at the lowest CPU priority: the build's own proc
 and Pagefind takes only the time it leaves idle. The search stage then yields the bundles from the
 cache at its turn (search.Beside), as it would a bundle an earlier build made.
 
-The helper is `python -c "from sitrep.search_feed import main; main()" <build's pid> <cache folder>`.
+The helper runs this module's main() (child.interpreter) with the build's pid and the cache folder.
 It reads one job a line on stdin (JSON: records, key, subdir, language), writes one line of JSON on
 stdout per shard it indexed (its stats, which the build logs), exits 0 at the end of its input, and
 on an error writes it to stderr and exits 1.
@@ -19,7 +19,6 @@ on an error writes it to stderr and exits 1.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -35,15 +34,13 @@ from pathlib import Path
 from typing import IO
 
 from sitrep.blob_cache import BlobCache
+from sitrep.child import interpreter, widen_pipe
 from sitrep.pagefind_client import Record
 
 log = logging.getLogger(__name__)
 
-SUFFIX = ".bundle"
-"""The search cache's entries (search._bundles)."""
 NICENESS = 19
 """The helper and its Pagefind run at the lowest priority: see main()."""
-_F_SETPIPE_SZ = 1031  # fcntl's F_SETPIPE_SZ (Linux)
 STALE_AFTER_S = 24 * 3600
 """Records files older than this are left over by a build that was killed (SIGKILL) while indexing."""
 
@@ -61,21 +58,16 @@ class Feed:
         self._stdout: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale(folder)
-        # A new interpreter running this module only (see render_pool: why not multiprocessing).
-        root = str(Path(__file__).resolve().parent.parent)
-        path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+        command, env = interpreter(__name__, str(os.getpid()), str(folder))
         try:
             self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-c", "from sitrep.search_feed import main; main()", str(os.getpid()),
-                 str(folder)], stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr,
-                env={**os.environ, "PYTHONPATH": path})
+                command, stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr, env=env)
         except OSError:
             self._stdout.close()
             self._stderr.close()
             raise
         assert self._process.stdin is not None
-        with suppress(OSError):  # room for every job line: handing one over never waits for the helper
-            fcntl.fcntl(self._process.stdin.fileno(), _F_SETPIPE_SZ, 1 << 20)
+        widen_pipe(self._process.stdin.fileno())  # room for every job line: handing one over never waits
 
     def add(self, key: str, subdir: str, language: str, records: Sequence[Record]) -> None:
         """Have the helper index `records` as the bundle at BUNDLE_DIR/`subdir` and cache it under `key`."""
@@ -150,6 +142,7 @@ def _remove_stale(folder: Path) -> None:
 def main() -> None:
     """The helper's entry point (see the module's docstring)."""
     from sitrep.child import start_child
+    from sitrep.search import BUNDLE_SUFFIX
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops this
     start_child(int(sys.argv[1]))
@@ -158,7 +151,7 @@ def main() -> None:
     with suppress(OSError):
         os.nice(NICENESS)
     try:
-        _work(BlobCache(Path(sys.argv[2]), SUFFIX))
+        _work(BlobCache(Path(sys.argv[2]), BUNDLE_SUFFIX))
     except Exception as exc:  # the build raises it, with this message
         sys.stderr.write(f"{type(exc).__name__}: {exc}\n")
         sys.exit(1)
