@@ -156,3 +156,37 @@ def test_an_event_read_from_its_file_is_keyed_by_the_file(corpus) -> None:  # ty
     retitled = dataclasses.replace(event, title=event.title + " (corrected)")
     assert corpus.file_digest(retitled) is None
     assert keys.key("p", retitled) == PageKeys(b"salt").key("p", retitled) != keys.key("p", event)
+
+
+def test_keys_are_freed_with_their_build_not_kept_by_a_cycle(corpus) -> None:  # type: ignore[no-untyped-def]
+    # PageKeys holds every record it digested; its pickler's dispatch table must not hold it back
+    # (serve keeps running while the next build's records replace these).
+    import gc
+    import weakref
+
+    keys = PageKeys(b"salt")
+    event = corpus.events[0]
+    key = keys.key("p", (Meta("T", "/t/", "d", (), "regions"), event, {"a": (event, 1.5)}))
+    assert key is not None and keys.digests
+    gone = weakref.ref(keys)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del keys
+        assert gone() is None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_a_type_only_pickle_knows_is_pickled_as_pickle_would(corpus) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+    from types import MappingProxyType
+
+    keys = PageKeys(b"salt")
+    day = datetime.date(2024, 1, 2)
+    assert keys.key("p", (day, complex(1, 2))) == keys.key("p", (datetime.date(2024, 1, 2), complex(1, 2)))
+    assert keys.key("p", (day,)) != keys.key("p", (datetime.date(2024, 1, 3),))
+    # A read-only mapping is keyed by the items it shows.
+    assert keys.key("p", MappingProxyType({"a": 1})) == keys.key("p", MappingProxyType(dict(a=1)))
+    assert keys.key("p", MappingProxyType({"a": 1})) != keys.key("p", {"a": 2})
