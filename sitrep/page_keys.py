@@ -202,10 +202,22 @@ class KeyMemo:
     def __init__(self) -> None:
         self._old: dict[str, tuple[bytes, str, object, bytes | None]] = {}
         self._new: dict[str, tuple[bytes, str, object, bytes | None]] = {}
+        self.notes: dict[str, object] = {}
+        """What a builder noted at the last build for the next (render.EventShortcut)."""
+        self.new_notes: dict[str, object] = {}
 
     def start(self) -> None:
         """Begin a build (a build that failed may have left some of its keys)."""
         self._new = {}
+        self.new_notes = {}
+
+    def previous(self, path: str) -> tuple[bytes, str, object, bytes | None] | None:
+        """Return the last build's (salt, template, inputs, key) for `path`."""
+        return self._old.get(path)
+
+    def carry(self, path: str) -> None:
+        """Keep the last build's entry for `path`, whose inputs the caller found identical."""
+        self._new[path] = self._old[path]
 
     def key(self, path: str, salt: bytes, template: str, inputs: object,
             compute: Callable[[], bytes | None]) -> bytes | None:
@@ -221,6 +233,7 @@ class KeyMemo:
     def done(self) -> None:
         """End a build: its keys are the ones the next build compares with (pages gone are dropped)."""
         self._old, self._new = self._new, {}
+        self.notes, self.new_notes = self.new_notes, {}
 
 
 class _Pickler(pickle.Pickler):

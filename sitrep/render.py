@@ -14,6 +14,7 @@ import shutil
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
+from operator import is_
 from pathlib import Path
 
 import jinja2
@@ -195,6 +196,54 @@ def worker_setup(config: SiteConfig, templates: Path, shapes: Mapping[str, Shape
     return partial(_page_bytes, env), {"config": config, "maps": _map_maker(shapes, regions, config)}
 
 
+class EventShortcut:
+    """Finds, for a long-lived process (serve), the event pages whose inputs are identical to the
+    last build's without making their inputs: at 100k events, making and comparing every event
+    page's inputs (KeyMemo.key) took ~5 s of a rebuild after one edit.
+
+    An event page's inputs (render_pages.EventInputs) are the event, what it names among the
+    regions, actors and sources, and the events it links to (render_pages.event_links). So they
+    are the last build's when the event is the very same object (validate.CheckMemo gives an
+    unchanged file's event back), the regions, actors and sources are the same objects under the
+    same ids, and the linked events are the same objects. Anything else goes the usual way."""
+
+    def __init__(self, site: render_pages.Site, memo: KeyMemo, shared: bytes) -> None:
+        corpus = site.corpus
+        refs = tuple(tuple(m.items()) for m in (corpus.regions, corpus.actors, corpus.sources))
+        last = memo.notes.get("event refs")
+        self.usable = isinstance(last, tuple) and all(map(_same_items, last, refs))
+        memo.new_notes["event refs"] = refs
+        last_paths = memo.notes.get("event paths")
+        self.last_paths: dict[str, str] = last_paths if isinstance(last_paths, dict) else {}
+        self.paths: dict[str, str] = {}
+        """Each event's page's path in this build, by event id."""
+        memo.new_notes["event paths"] = self.paths
+        self.site, self.memo, self.shared = site, memo, shared
+
+    def kept(self, event: Event) -> tuple[str, bytes] | None:
+        """Return the path and key of `event`'s page if its inputs are the last build's, else None."""
+        path = self.last_paths.get(event.id) if self.usable else None
+        last = self.memo.previous(path) if path is not None else None
+        if last is None or last[0] != self.shared or last[1] != "event.html" or last[3] is None:
+            return None
+        inputs = last[2]
+        if not isinstance(inputs, render_pages.EventInputs) or inputs.event is not event:
+            return None
+        successor, predecessors, previous, following = render_pages.event_links(self.site, event)
+        if (successor is not inputs.successor or previous is not inputs.previous
+                or following is not inputs.next or len(predecessors) != len(inputs.predecessors)
+                or not all(map(is_, predecessors, inputs.predecessors))):
+            return None
+        self.memo.carry(path)  # type: ignore[arg-type]
+        self.paths[event.id] = path  # type: ignore[index]
+        return path, last[3]  # type: ignore[return-value]
+
+
+def _same_items(a: tuple[tuple[str, object], ...], b: tuple[tuple[str, object], ...]) -> bool:
+    """Whether two mappings' items are the same ids, in the same order, holding the very same objects."""
+    return len(a) == len(b) and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(a, b, strict=True))
+
+
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMemo | None = None,
                previous: Callable[[str], bytes | None] | None = None,
                timings: dict[str, float] | None = None) -> Iterator[SiteFile]:
@@ -211,13 +260,15 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMe
     salt = build_salt(config, templates)
     keys = PageKeys(salt, corpus.file_digest)
     maps = _map_maker(corpus.shapes, corpus.regions, config)
-    site = render_pages.Site(corpus, indexes, config, maps)
     memo = memo or KeyMemo()
     memo.start()
     # The geography's digest is memoised too, under a path no page has.
     geography = memo.key("", salt, "", (tuple(corpus.shapes.values()), tuple(corpus.regions.values())),
                          partial(geography_key, keys, corpus)) or b""
     shared = salt + geography
+    site = render_pages.Site(corpus, indexes, config, maps)
+    shortcut = EventShortcut(site, memo, shared)
+    site.kept_event = shortcut.kept
     pool = None
     if previous is not None and render_pool.workers_wanted(config):
         setup = partial(worker_setup, config, templates, dict(corpus.shapes), dict(corpus.regions))
@@ -227,6 +278,12 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMe
     try:
         for builder in BUILDERS:
             for template, context in builder(site):
+                if isinstance(context, render_pages.Kept):
+                    held.append(PendingFile(context.path, context.key,
+                                            partial(_deferred_bytes, env, template, context.make)))
+                    if len(held) > (render_pool.LOOKAHEAD if pool is not None else 0):
+                        yield held.popleft()
+                    continue
                 if isinstance(context, render_pages.Deferred):
                     url, inputs = context.url, context.inputs
                     make: Callable[[], bytes] = partial(_deferred_bytes, env, template, context.make)
@@ -237,6 +294,8 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMe
                 path = output_path(url, config)
                 key = memo.key(path, shared, template, inputs,
                                partial(page_key, keys, geography, template, context))
+                if isinstance(inputs, render_pages.EventInputs):
+                    shortcut.paths[inputs.event.id] = path
                 if key is None:
                     held.append(OutputFile(path, make()))
                 else:

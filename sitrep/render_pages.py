@@ -50,6 +50,16 @@ class Deferred:
     make: Callable[[], object]
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A page whose inputs are identical to the last build's, found without making them: it has
+    the last build's `key`; `make` makes its context should the page be rendered after all."""
+
+    path: str
+    key: bytes
+    make: Callable[[], object]
+
+
 Rendered = tuple[str, object]
 """(template name, context or Deferred)."""
 MAP_EVENTS_CAP = 400
@@ -64,6 +74,8 @@ class Site:
     indexes: Indexes
     config: SiteConfig
     maps: MapMaker
+    kept_event: Callable[[Event], tuple[str, bytes] | None] | None = None
+    """Gives an event page's path and key when its inputs are the last build's (render.EventShortcut)."""
 
     def url(self, target: object, *args: object, page: int = 1) -> str:
         return url_for(target, *args, page=page, config=self.config)
@@ -131,21 +143,32 @@ class EventInputs:
 
 
 def event_inputs(site: Site, event: Event) -> EventInputs:
-    corpus, ix = site.corpus, site.indexes
-    near = ix.neighbours.get(event.id)
-    successor = ix.successors.get(event.id)
+    corpus = site.corpus
     # Sorted: the ids come as sets, whose order varies between processes and would vary the key.
     return EventInputs(
-        event=event, region=corpus.regions.get(event.region),
-        actors=MappingProxyType({a: corpus.actors[a] for a in sorted(event_actor_ids(event))
-                                 if a in corpus.actors}),
-        sources=MappingProxyType({s: corpus.sources[s] for s in sorted(event_source_ids(event))
-                                  if s in corpus.sources}),
-        successor=corpus.events_by_id.get(successor) if successor else None,
-        predecessors=tuple(corpus.events_by_id[i] for i in ix.predecessors.get(event.id, ())),
-        previous=corpus.events_by_id.get(near.previous) if near and near.previous else None,
-        next=corpus.events_by_id.get(near.next) if near and near.next else None,
-    )
+        event, corpus.regions.get(event.region),
+        MappingProxyType({a: corpus.actors[a] for a in sorted(event_actor_ids(event)) if a in corpus.actors}),
+        MappingProxyType({s: corpus.sources[s] for s in sorted(event_source_ids(event))
+                          if s in corpus.sources}),
+        *event_links(site, event))
+
+
+def event_links(site: Site, event: Event) -> tuple[Event | None, tuple[Event, ...], Event | None,
+                                                   Event | None]:
+    """Return the events an event's page links to: EventInputs' successor, predecessors, previous
+    and next. The rest of its inputs come from the event and the regions, actors and sources."""
+    by_id, ix = site.corpus.events_by_id, site.indexes
+    near = ix.neighbours.get(event.id)
+    successor = ix.successors.get(event.id)
+    return (by_id.get(successor) if successor else None,
+            tuple(by_id[i] for i in ix.predecessors.get(event.id, ())),
+            by_id.get(near.previous) if near and near.previous else None,
+            by_id.get(near.next) if near and near.next else None)
+
+
+def event_page_context(site: Site, event: Event) -> EventContext:
+    """Return an event page's context from the event alone (for a page kept by KeyMemo.kept_event)."""
+    return event_context(event_inputs(site, event), site.config, site.maps)
 
 
 def _source_views(inputs: EventInputs) -> tuple[SourceView, ...]:
@@ -205,9 +228,13 @@ def event_context(inputs: EventInputs, config: SiteConfig, maps: MapMaker) -> Ev
 
 def event_pages(site: Site) -> Iterator[Rendered]:
     """Yield every listed event's page, its context deferred until the page must be rendered."""
+    kept = site.kept_event
     for event in site.indexes.listed:
-        inputs = event_inputs(site, event)
         site.maps.prepare(event.region)  # the base layer file must exist although the page may be kept
+        if kept is not None and (found := kept(event)) is not None:
+            yield "event.html", Kept(*found, partial(event_page_context, site, event))
+            continue
+        inputs = event_inputs(site, event)
         yield "event.html", Deferred(url_for(event, config=site.config), inputs,
                                      partial(event_context, inputs, site.config, site.maps))
 

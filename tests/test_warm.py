@@ -92,6 +92,50 @@ def test_unchanged_files_give_the_same_events_and_keep_their_page_keys(minimal_c
     assert "about/index.html" not in pages  # not showing the event: kept by its key
 
 
+def test_event_pages_whose_inputs_are_unchanged_are_kept_without_making_them(
+        minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # render.EventShortcut: an event page is kept without making its inputs only when the event,
+    # what it names and the events it links to are the last build's objects; otherwise it goes
+    # the usual way, and every rebuild makes the site a cold build makes.
+    from sitrep import render_pages
+
+    made: list[str] = []
+    real = render_pages.event_inputs
+
+    def counted(site: render_pages.Site, event: Event) -> render_pages.EventInputs:
+        made.append(event.id)
+        return real(site, event)
+
+    monkeypatch.setattr(render_pages, "event_inputs", counted)
+    out, warm = tmp_path / "site", Warm()
+    homs, shelling, attack = ("2019-04-11-homs-eastern-desert-attacks",
+                              "2019-04-12-aleppo-overnight-shelling",
+                              "2019-04-13-aleppo-western-checkpoints-attack")
+
+    def rebuild(name: str) -> list[str]:
+        made.clear()
+        build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out), warm=warm)
+        inputs_made = sorted(set(made))
+        assert_same_as_cold(minimal_copy, out, tmp_path, name)
+        return inputs_made
+
+    assert rebuild("first") == [homs, shelling, attack]
+    assert rebuild("no-op") == []
+    # The edited event, and its neighbour in the region, whose page links to it.
+    edit(minimal_copy / EVENT, "title: ", "title: Updated ")
+    assert rebuild("title") == [shelling, attack]
+    # An event superseded: its successor's file is unchanged, but its page now names a predecessor.
+    shelling_file = minimal_copy / "events/2019/2019-04-12-aleppo-overnight-shelling.yaml"
+    edit(shelling_file, "status: published", f"status: superseded\nsuperseded_by: {attack}")
+    assert attack in rebuild("superseded")
+    # The successor edited: the superseded event's page shows its title.
+    edit(minimal_copy / EVENT, "title: Updated ", "title: Updated again ")
+    assert shelling in rebuild("successor")
+    # An actor renamed: what events name is read again, so no page is kept this way.
+    edit(minimal_copy / "actors/islamic-state.yaml", "name: Islamic State", "name: Islamic State group")
+    assert rebuild("actor") == [homs, shelling, attack]
+
+
 def test_a_memo_filled_by_other_content_is_not_used(minimal_copy: Path, tmp_path: Path) -> None:
     warm = Warm()
     build(minimal_copy, tmp_path / "a", load_config(CONFIG), warm=warm)
