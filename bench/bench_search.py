@@ -93,7 +93,7 @@ def model_path(corpus: Any, indexes: Any, config: SiteConfig, say: Say) -> None:
             totals[key] += stats[key]
         totals["service_peak_mb"] = max(totals["service_peak_mb"], stats["service_peak_mb"])
     wall = time.perf_counter() - started
-    size_text = f"{search.shard_size(config):,}"
+    size_text = f"{search.shard_size(config, search.count_records(corpus, indexes)[0]):,}"
     say(f"  model → service, {plan.count} shard(s) of about {size_text} dated records and the primary "
         f"bundle: {wall:.1f} s wall "
         f"(add {totals['add_s']:.1f} s, build bundle {totals['write_s']:.1f} s, stabilise "

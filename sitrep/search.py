@@ -8,7 +8,8 @@ bench/bench_search.py against running the pagefind CLI over the written pages.
 Shards. pagefind 1.5.2 holds about 100 KB per record while it builds an index (10 GB at 100k events),
 and an edit makes it index again every record of the bundle the edited record is in. So a large
 corpus's dated records (events and briefings) are split, in date order, into shards of about
-`search_shard_size` records (mkdocs.yml `extra.sitrep.search_shard_size`, default SHARD_SIZE), each
+`search_shard_size` records (mkdocs.yml `extra.sitrep.search_shard_size`, default SMALL_SHARD_SIZE
+up to AHEAD_MAX dated records, SHARD_SIZE above), each
 an index-only bundle at pagefind/<shard name>/ built by its own service process, one after another,
 so memory stays bounded and a rebuild indexes only the shards whose records changed (ShardPlan.cut
 says how shards stay put when events come and go). The bundle at pagefind/ (with pagefind.js) then
@@ -76,10 +77,17 @@ BUNDLE_DIR = "pagefind"
 BUNDLE_SUFFIX = ".bundle"
 """The suffix of the search cache's entries (_bundles; search_feed's helper writes them too)."""
 SHARD_SIZE = 4_000
-"""Dated records per shard by default (3,000 to 6,000): Pagefind holds about 100 KB per record while it
-builds a shard and takes ~1.3 ms per record, so an edit re-indexes its shard in ~5 s. More, smaller
-shards would cost the reader, as every search reads every shard: measured in Chromium on a 10k-event
-site, a query took 0.5-0.7 s with the index in 1 or 4 shards and 0.9-1.1 s in 10."""
+"""Dated records per shard by default above AHEAD_MAX of them (3,000 to 6,000): Pagefind holds about
+100 KB per record while it builds a shard and takes ~1.3 ms per record, so an edit re-indexes its
+shard in ~5 s. More, smaller shards would cost the reader, as every search reads every shard:
+measured in Chromium on a 10k-event site, a query took 0.5-0.7 s with the index in 1 or 4 shards
+and 0.9-1.1 s in 10."""
+SMALL_SHARD_SIZE = 2_000
+"""Dated records per shard by default up to AHEAD_MAX of them. At 10k events, 5 shards instead of 3:
+`serve`'s rebuild after an edit went from 7.3-7.6 s to 3.6-3.9 s (Pagefind re-indexing the edited
+event's shard was most of it), and a reader's searches in Chromium took the same time (1.4-2.5 s
+for either, on the same day). A site that grows past AHEAD_MAX dated records has its search index
+cut again, once, into shards of SHARD_SIZE."""
 PAIRS_MAX = 60_000
 """Most dated records an index may have for its shards to be made two at a time (_in_pairs). Two
 Pagefind processes hold ~800 MB beside the build: measured at 100k events, the cold build's peak
@@ -123,7 +131,7 @@ class ShardPlan:
 
     @classmethod
     def for_corpus(cls, corpus: Corpus, indexes: Indexes, config: SiteConfig) -> ShardPlan:
-        return cls.cut(dated_urls(corpus, indexes), shard_size(config))
+        return cls.cut(dated_urls(corpus, indexes), shard_size(config, count_records(corpus, indexes)[0]))
 
     @classmethod
     def cut(cls, urls: Iterable[str], size: int) -> ShardPlan:
@@ -175,10 +183,13 @@ def _in_shard(records: Iterable[Record], shard: str) -> Iterator[Record]:
         yield dataclasses.replace(record, filters={**record.filters, "shard": [shard]})
 
 
-def shard_size(config: SiteConfig) -> int:
-    """Return the records per shard: mkdocs.yml extra.sitrep.search_shard_size, else SHARD_SIZE."""
+def shard_size(config: SiteConfig, dated: int) -> int:
+    """Return the records per shard of an index of `dated` dated records: mkdocs.yml
+    extra.sitrep.search_shard_size, else SMALL_SHARD_SIZE up to AHEAD_MAX records, else SHARD_SIZE."""
     sitrep = config.extra.get("sitrep") or {}
-    return max(1, int(sitrep.get("search_shard_size", SHARD_SIZE)))
+    if "search_shard_size" in sitrep:
+        return max(1, int(sitrep["search_shard_size"]))
+    return SMALL_SHARD_SIZE if dated <= AHEAD_MAX else SHARD_SIZE
 
 
 def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:

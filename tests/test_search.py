@@ -201,6 +201,18 @@ def test_shards_split_the_records_in_order(dated: int, size: int) -> None:
         assert {tuple(r.filters["shard"]) for r in part} == {(folder.rstrip("/"),)}
 
 
+def test_a_small_index_comes_in_smaller_shards_unless_the_config_says() -> None:
+    # Up to AHEAD_MAX dated records, shards of SMALL_SHARD_SIZE: an edit re-indexes half as many
+    # records as in a shard of SHARD_SIZE; mkdocs.yml's search_shard_size overrides both.
+    assert search.shard_size(SiteConfig(), 10_000) == search.SMALL_SHARD_SIZE
+    assert search.shard_size(SiteConfig(), search.AHEAD_MAX) == search.SMALL_SHARD_SIZE
+    assert search.shard_size(SiteConfig(), search.AHEAD_MAX + 1) == search.SHARD_SIZE
+    assert search.SMALL_SHARD_SIZE < search.SHARD_SIZE
+    assert search.shard_size(_sharded(300), 10_000) == search.shard_size(_sharded(300), 100_000) == 300
+    plan = search.ShardPlan.cut(_urls(10_000), search.shard_size(SiteConfig(), 10_000))
+    assert 4 <= plan.count <= 7 and max(plan.lengths) <= search.SMALL_SHARD_SIZE * 3 // 2
+
+
 def test_adding_or_removing_an_event_moves_few_shards() -> None:
     # Shard boundaries follow the URLs, not record counts, so an event added or removed anywhere
     # changes the shard it falls in and seldom its neighbours; a split every `size` records would
