@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.connection import Connection
@@ -27,10 +27,11 @@ from types import ModuleType
 from typing import Protocol
 
 from sitrep import heap
+from sitrep.check_cache import memo_path, open_memo, save_memo
 from sitrep.child import start_child
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError, Problem
-from sitrep.load import ParseCache, load
+from sitrep.load import ParseCache, RawDocument, load
 from sitrep.markup import disk_cache
 from sitrep.model import Corpus
 from sitrep.validate import Checked, check
@@ -159,11 +160,23 @@ def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float],
     if warm is not None and kept is None:
         stamps.update(cache.stamps)  # a long-lived process's first build: the saved ones
     docs = _timed(timings, "load", lambda: load(content_dir, cache, stamps))
-    checked = _timed(timings, "validate", lambda: check(docs, warm.check if warm else None))
+    checked = _timed(timings, "validate", lambda: _check(docs, cache_path, warm))
     if kept is None:
         cache.save(stamps)
     if warm is not None:
         warm.parse = ParseCache(cache.path, cache.used)
+    return checked
+
+
+def _check(docs: Sequence[RawDocument], cache_path: Path | None, warm: Warm | None) -> Checked:
+    """Validate `docs` with what the last check kept: in memory for a long-lived process, else on
+    disk beside the parse cache (check_cache)."""
+    if warm is not None or cache_path is None:
+        return check(docs, warm.check if warm is not None else None)
+    path = memo_path(cache_path)
+    memo, found = open_memo(path)
+    checked = check(docs, memo)
+    save_memo(memo, path, found=found)
     return checked
 
 

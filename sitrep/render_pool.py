@@ -123,7 +123,8 @@ class _Reducers(dict[type, Callable[[object], tuple[object, ...]]]):
         return reducer
 
 
-_REDUCERS = _Reducers({**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))})
+MODEL_REDUCERS = _Reducers({**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))})
+"""A pickler's dispatch table for the model (also used by check_cache)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,7 @@ def _pickled(make: Callable[[], object], held: dict[int, str]) -> bytes | None:
     args = tuple(_Held(held[id(a)]) if id(a) in held else a for a in make.args)
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _REDUCERS
+    pickler.dispatch_table = MODEL_REDUCERS
     try:
         pickler.dump((make.func, args, make.keywords))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):

@@ -65,6 +65,8 @@ class CheckMemo:
     context: tuple[tuple[str, str, str], ...] | None = None
     refs: tuple[_Refs, tuple[Problem, ...]] | None = None
     events: dict[tuple[str, str], tuple[Any, tuple[Problem, ...]]] = field(default_factory=dict)
+    changes: int = 0
+    """How many files the last check read anew or no longer found (all, when `refs` was read)."""
 
 
 _REF_KINDS = ("geo", "regions", "actors", "sources")
@@ -92,11 +94,14 @@ def check(docs: Sequence[RawDocument], memo: CheckMemo | None = None) -> Checked
         event_memo = None
         if memo is not None:
             memo.context, memo.refs, memo.events = context, (refs, tuple(found_list)), {}
+            memo.changes = len(docs)
     actors, regions, sources, shapes = refs.actors, refs.regions, refs.sources, refs.shapes
     used: dict[tuple[str, str], tuple[Any, tuple[Problem, ...]]] | None = {} if memo is not None else None
     events = _read_all(by_kind.get("events", []), problems,
                        lambda r, d: read_event(r, d, refs), "event", event_memo, used)
     if memo is not None and used is not None:
+        if event_memo is not None:
+            memo.changes = len(used.keys() ^ event_memo.keys())
         memo.events = used  # only this build's files: the memo does not grow with deleted ones
     _check_event_links(events, by_kind.get("events", []), problems)
     briefings = _read_all(by_kind.get("briefings", []), problems,
