@@ -169,11 +169,15 @@ def _read(content_dir: Path, cache_path: Path | None, timings: dict[str, float],
 
 
 def _check(docs: Sequence[RawDocument], cache_path: Path | None, warm: Warm | None) -> Checked:
-    """Validate `docs` with what the last check kept: in memory for a long-lived process, else on
-    disk beside the parse cache (check_cache)."""
-    if warm is not None or cache_path is None:
+    """Validate `docs` with what the last check kept: in memory for a long-lived process (read from
+    disk at its first build), else on disk beside the parse cache (check_cache)."""
+    if cache_path is None:
         return check(docs, warm.check if warm is not None else None)
     path = memo_path(cache_path)
+    if warm is not None:
+        if warm.check.refs is None:
+            warm.check = open_memo(path)[0]
+        return check(docs, warm.check)
     memo, found = open_memo(path)
     checked = check(docs, memo)
     save_memo(memo, path, found=found)

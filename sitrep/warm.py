@@ -11,7 +11,8 @@ identity, so a part that no longer applies costs time, never a stale page:
   was saved with);
 - `parse`: the parse cache, held in memory instead of read from disk at each build;
 - `check`: what validating each file gave (validate.CheckMemo): unchanged files give the same
-  model objects build after build, which the next part relies on;
+  model objects build after build, which the next part relies on (the first build starts from the
+  one a build from the command line saved, check_cache);
 - `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo);
 - `exports`: each month's export fragments by their key, and each export file's events with their
   files' digests (export.ExportMemo);

@@ -94,6 +94,20 @@ def test_a_memo_of_other_code_or_damaged_or_naming_other_callables_is_not_used(
     assert open_memo(path) == (CheckMemo(), False)
 
 
+def test_serves_first_build_starts_from_the_saved_memo(minimal_copy: Path, tmp_path: Path) -> None:
+    from sitrep.warm import Warm
+
+    out = tmp_path / "site"
+    _build(minimal_copy, out)
+    _edit(minimal_copy / EVENT, "title: ", "title: Updated ")
+    warm = Warm()
+    build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out), warm=warm)
+    assert warm.check.changes == 2  # only the edited file: its new version read, the old one dropped
+    cold = tmp_path / "cold"
+    build(minimal_copy, cold, load_config(CONFIG))
+    assert site_digests(out) == site_digests(cold)
+
+
 class _Evil:
     def __reduce__(self):  # type: ignore[no-untyped-def]
         import os
