@@ -167,7 +167,7 @@ def event_links(site: Site, event: Event) -> tuple[Event | None, tuple[Event, ..
 
 
 def event_page_context(site: Site, event: Event) -> EventContext:
-    """Return an event page's context from the event alone (for a page kept by KeyMemo.kept_event)."""
+    """Return an event page's context from the event alone (for a page render.EventShortcut kept)."""
     return event_context(event_inputs(site, event), site.config, site.maps)
 
 
