@@ -69,6 +69,19 @@ def test_snapshot_sees_changes(tmp_path: Path) -> None:
     assert snapshot((tmp_path / "missing",)) == {}
 
 
+def test_snapshot_stamps_files_and_links_to_files_not_links_to_folders(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.yaml").write_text("yy")
+    (tmp_path / "a.yaml").write_text("x")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "a.yaml")
+    (tmp_path / "folder-link").symlink_to(tmp_path / "sub")
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere")
+    stamp = snapshot((tmp_path, tmp_path / "a.yaml"))
+    assert sorted(stamp) == sorted(str(tmp_path / p) for p in ("a.yaml", "link.yaml", "sub/b.yaml"))
+    assert stamp[str(tmp_path / "link.yaml")] == stamp[str(tmp_path / "a.yaml")]
+    assert stamp[str(tmp_path / "sub/b.yaml")][1] == 2  # (mtime_ns, size)
+
+
 class Watching:
     """Runs a watcher (changes() or _polled()) on a thread; `seen` gets one item per change it yields."""
 
