@@ -278,24 +278,23 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMe
     try:
         for builder in BUILDERS:
             for template, context in builder(site):
-                if isinstance(context, render_pages.Kept):
-                    held.append(PendingFile(context.path, context.key,
-                                            partial(_deferred_bytes, env, template, context.make)))
-                    if len(held) > (render_pool.LOOKAHEAD if pool is not None else 0):
-                        yield held.popleft()
-                    continue
-                if isinstance(context, render_pages.Deferred):
-                    url, inputs = context.url, context.inputs
+                key: bytes | None
+                if isinstance(context, render_pages.Kept):  # its key found by the shortcut
+                    path, key = context.path, context.key
                     make: Callable[[], bytes] = partial(_deferred_bytes, env, template, context.make)
                 else:
-                    url = (getattr(context, "meta", None) or context.listing.meta).url  # type: ignore[attr-defined]
-                    inputs = context
-                    make = partial(_page_bytes, env, template, context)
-                path = output_path(url, config)
-                key = memo.key(path, shared, template, inputs,
-                               partial(page_key, keys, geography, template, context))
-                if isinstance(inputs, render_pages.EventInputs):
-                    shortcut.paths[inputs.event.id] = path
+                    if isinstance(context, render_pages.Deferred):
+                        url, inputs = context.url, context.inputs
+                        make = partial(_deferred_bytes, env, template, context.make)
+                    else:
+                        url = (getattr(context, "meta", None) or context.listing.meta).url  # type: ignore[attr-defined]
+                        inputs = context
+                        make = partial(_page_bytes, env, template, context)
+                    path = output_path(url, config)
+                    key = memo.key(path, shared, template, inputs,
+                                   partial(page_key, keys, geography, template, context))
+                    if isinstance(inputs, render_pages.EventInputs):
+                        shortcut.paths[inputs.event.id] = path
                 if key is None:
                     held.append(OutputFile(path, make()))
                 else:
