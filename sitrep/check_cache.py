@@ -13,14 +13,13 @@ code and Python that wrote it: validation rules change with the code.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import sys
 from pathlib import Path
 from typing import Any
 
 from sitrep import model
-from sitrep.load import SAVE_SHARE
+from sitrep.load import PARSED_GLOBALS, SAVE_SHARE, write_pickle
 from sitrep.page_keys import code_digest
 from sitrep.render_pool import MODEL_REDUCERS
 from sitrep.validate import CheckMemo
@@ -59,30 +58,20 @@ def save_memo(memo: CheckMemo, path: Path, *, found: bool) -> None:
     """Write the memo atomically when none was `found` or enough of it changed (see the docstring)."""
     if memo.refs is None or (found and memo.changes * SAVE_SHARE < max(len(memo.events), 1)):
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # a build killed while saving
-        stale.unlink(missing_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("wb") as fh:
-            pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = MODEL_REDUCERS
-            pickler.dump((_stamp(), memo.context, memo.refs, memo.events))
-        os.replace(tmp, path)
+        write_pickle(path, (_stamp(), memo.context, memo.refs, memo.events), MODEL_REDUCERS)
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
-        tmp.unlink(missing_ok=True)  # a cache: the next build validates every file instead
-        log.info("check memo not saved: %s", exc)
+        log.info("check memo not saved: %s", exc)  # a cache: the next build validates every file instead
 
 
 class _MemoUnpickler(pickle.Unpickler):
     """Unpickle the model and validation's own records only: a cache folder restored from elsewhere
     (a CI cache) could otherwise name any callable and run it on load."""
 
-    _ALLOWED = frozenset({
-        ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "timezone"),
-        ("builtins", "set"), ("builtins", "frozenset"), ("sitrep.render_pool", "_rebuild"),
-        ("sitrep.render_pool", "_proxy"), ("sitrep.errors", "Problem"), ("sitrep.validate", "_Refs"),
-    })
+    _ALLOWED = PARSED_GLOBALS | {  # what parsed YAML holds, and the records made from it
+        ("sitrep.render_pool", "_rebuild"), ("sitrep.render_pool", "_proxy"), ("sitrep.errors", "Problem"),
+        ("sitrep.validate", "_Refs"),
+    }
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self._ALLOWED or (module == "sitrep.model" and isinstance(

@@ -74,15 +74,37 @@ FileStamps = dict[str, tuple[tuple[int, int, int, int], str]]
 """Path → ((mtime_ns, ctime_ns, size, inode), parse cache key) of the content files a load read."""
 
 
+def write_pickle(path: Path, obj: object, reducers: Mapping[type, Any] | None = None) -> None:
+    """Pickle `obj` to `path` atomically (a killed build leaves no torn cache), with `reducers` as the
+    pickler's dispatch table when given. Builds of one output folder are serialised by the build
+    lock, so a temp file left beside `path` is from a build killed while saving: it is removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+            if reducers is not None:
+                pickler.dispatch_table = reducers
+            pickler.dump(obj)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+PARSED_GLOBALS = frozenset({("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
+                            ("datetime", "timezone"), ("builtins", "set"), ("builtins", "frozenset")})
+"""The (module, name) pairs a pickle of parsed YAML may name; caches read back allow no others."""
+
+
 class _CacheUnpickler(pickle.Unpickler):
     """Unpickle parsed YAML only: a cache restored from elsewhere (a CI cache) could otherwise name any
     callable and run it on load."""
 
-    _ALLOWED = frozenset({("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
-                          ("datetime", "timezone"), ("builtins", "set"), ("builtins", "frozenset")})
-
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in self._ALLOWED:
+        if (module, name) not in PARSED_GLOBALS:
             raise pickle.UnpicklingError(f"the parse cache may not hold {module}.{name}")
         return super().find_class(module, name)
 
@@ -137,15 +159,7 @@ class ParseCache:
         changes = len(self.used.keys() ^ self.entries.keys()) + _stamp_changes(self.stamps, stamps)
         if changes == 0 or (not force and changes * SAVE_SHARE < len(self.used)):
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Builds of one output folder are serialised by the build lock, so any temp file left
-        # here is from a build that was killed while saving.
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump((_CACHE_VERSION, self.used, stamps), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        write_pickle(self.path, (_CACHE_VERSION, self.used, stamps))
 
 
 def _stamp_changes(old: FileStamps, new: FileStamps) -> int:
