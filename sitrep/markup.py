@@ -24,6 +24,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from sitrep.markup_cache import FILE_NAME, MarkdownCache, cache_key, converter_fingerprint
+from sitrep.markup_plain import prose_html
 
 Cite = Callable[[str], "tuple[str, str] | None"]
 """event id → (href, link text), or None to leave the citation as plain text."""
@@ -211,6 +212,9 @@ def adopt(made: list[tuple[bytes, str]]) -> None:
 
 @lru_cache(maxsize=MEMO_SIZE)
 def _memo_convert(text: str, heading_shift: int) -> Markup:
+    prose = prose_html(text)
+    if prose is not None:  # made faster than the disk cache could be asked for it, so not kept there
+        return Markup(sanitise(prose))
     disk = _DISK
     if disk is None:
         return _convert(text, None, heading_shift)
@@ -224,10 +228,14 @@ def _memo_convert(text: str, heading_shift: int) -> Markup:
 
 
 def _convert(text: str, cite: Cite | None, heading_shift: int) -> Markup:
-    renderer = _RENDERERS.get(heading_shift)
-    if renderer is None:
-        renderer = _RENDERERS[heading_shift] = _Renderer(heading_shift)
-    return Markup(sanitise(renderer.convert(text, cite)))
+    # Prose has no citation or heading, so neither `cite` nor the shift can change its HTML.
+    html = prose_html(text)
+    if html is None:
+        renderer = _RENDERERS.get(heading_shift)
+        if renderer is None:
+            renderer = _RENDERERS[heading_shift] = _Renderer(heading_shift)
+        html = renderer.convert(text, cite)
+    return Markup(sanitise(html))
 
 
 _TAG = re.compile(r"<[^>]*>")

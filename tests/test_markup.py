@@ -102,7 +102,7 @@ def test_conversions_are_memoised_by_text(monkeypatch: pytest.MonkeyPatch) -> No
     real = markup._convert
     monkeypatch.setattr(markup, "_convert",
                         lambda text, cite, shift: calls.append(text) or real(text, cite, shift))
-    text = "Memo **probe** unique to this test."
+    text = "Memo **probe** unique to this test.\n\n- A list: not prose (markup_plain), so Markdown runs."
     first, second = to_html(text), to_html(text)
     assert first == second and "<strong>probe</strong>" in first
     assert calls == [text]

@@ -11,7 +11,8 @@ import sitrep.markup as markup
 from sitrep.markup import disk_cache, to_html
 from sitrep.markup_cache import FILE_NAME, MarkdownCache
 
-TEXT = "A **cached** summary with [a link](https://example.org/report)."
+TEXT = "A **cached** summary with [a link](https://example.org/report).\n\n- and a list, which prose has not"
+"""Prose is converted without Markdown and never cached (markup_plain); this text needs Markdown."""
 
 
 def _count(folder: Path) -> int:
@@ -33,6 +34,13 @@ def test_a_second_build_takes_the_html_from_disk(tmp_path: Path, monkeypatch: py
         assert to_html(TEXT, heading_shift=2) == plain  # another key: converted, not served from shift 1
     assert second is not None and second.hits == 1 and calls == [TEXT]
     assert _count(tmp_path) == 2
+
+
+def test_prose_is_neither_looked_up_nor_kept(tmp_path: Path) -> None:
+    with disk_cache(tmp_path) as cache:
+        assert "<strong>" in to_html("Plain **prose**, converted faster than SQLite could answer.")
+    assert cache is not None and (cache.hits, cache.misses) == (0, 0)
+    assert _count(tmp_path) == 0
 
 
 def test_without_a_folder_nothing_is_kept(tmp_path: Path) -> None:
@@ -71,11 +79,11 @@ def test_a_cache_that_cannot_be_written_is_set_aside(tmp_path: Path,
 def test_entries_no_build_uses_are_pruned_when_they_dominate(tmp_path: Path) -> None:
     with disk_cache(tmp_path):
         for n in range(1200):
-            to_html(f"Old summary number {n}.")
+            to_html(f"- Old summary number {n}.")
     assert _count(tmp_path) == 1200
     with disk_cache(tmp_path):
-        to_html("Old summary number 7.")
-        to_html("A new summary.")
+        to_html("- Old summary number 7.")
+        to_html("- A new summary.")
     assert _count(tmp_path) == 2  # 1200 > 2 × 2 + 1000: the unused ones went
 
 
