@@ -8,7 +8,6 @@ sanitising Markdown renderer, and Markdown output escapes the characters that wo
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable, Sequence
 from functools import cache, partial
@@ -25,7 +24,7 @@ from sitrep.config import SiteConfig
 from sitrep.model import Corpus, Event
 from sitrep.render import make_environment, templates_dir
 from sitrep.render_context import Chart, Meta
-from sitrep.render_text import date_text, deaths, number, period_text, short_day, toll
+from sitrep.render_text import MONTH_ABBRS, date_text, deaths, number, period_text, short_day, toll
 from sitrep.svgmap import render_map
 
 # ---- figures and chart ------------------------------------------------------------------------
@@ -71,7 +70,7 @@ def axis_labels(buckets: Sequence[Bucket], width: float = 588.0) -> list[str | N
 
     for i, b in enumerate(buckets):
         if i == 0 or b.start.month != buckets[i - 1].start.month:
-            place(i, f"{b.start.day} {calendar.month_abbr[b.start.month]}")
+            place(i, f"{b.start.day} {MONTH_ABBRS[b.start.month]}")
     for i, b in enumerate(buckets):
         if labels[i] is None:
             place(i, str(b.start.day))

@@ -9,7 +9,6 @@ one labelled image. Only presentation attributes are used: the site's CSP forbid
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from sitrep.index import MonthPoint
+from sitrep.render_text import MONTH_ABBRS, MONTH_NAMES
 
 EVENTS_COLOUR = "#0072B2"  # Okabe–Ito blue
 DEATHS_COLOUR = "#B4470A"  # a darker Okabe–Ito vermilion: 3:1 against white as WCAG asks of graphics
@@ -153,7 +153,7 @@ def bar_chart(labels: Sequence[str], axis_labels: Sequence[str | None], series: 
 
 def month_label(year: int, month: int) -> str:
     """Return 'April 2019'."""
-    return f"{calendar.month_name[month]} {year}"
+    return f"{MONTH_NAMES[month]} {year}"
 
 
 def _month_axis(points: Sequence[MonthPoint]) -> list[str | None]:
@@ -162,7 +162,7 @@ def _month_axis(points: Sequence[MonthPoint]) -> list[str | None]:
     out: list[str | None] = []
     year_step = max(1, math.ceil(n / 12 * 44 / (_WIDTH - _LEFT - _RIGHT)))  # keep year labels ≥ 44 px apart
     for i, p in enumerate(points):
-        abbr = calendar.month_abbr[p.month]
+        abbr = MONTH_ABBRS[p.month]
         if n <= 12:
             out.append(f"{abbr} {p.year}" if i == 0 or p.month == 1 else abbr)
         elif n <= 36:
@@ -190,7 +190,7 @@ def monthly_chart(points: Sequence[MonthPoint], subject: str) -> Markup:
 
 def daily_chart(days: Sequence[tuple[date, int, int, int]], subject: str) -> Markup:
     """Return a per-day chart of (day, events, fatalities low, fatalities high) rows."""
-    labels = [f"{d.day} {calendar.month_name[d.month]} {d.year}" for d, *_ in days]
+    labels = [f"{d.day} {MONTH_NAMES[d.month]} {d.year}" for d, *_ in days]
     axis = [str(d.day) if (d.day == 1 or d.day % 5 == 0) else None for d, *_ in days]
     return bar_chart(labels, axis, (
         Series("Events per day", [n for _, n, _, _ in days], EVENTS_COLOUR, unit="events"),
