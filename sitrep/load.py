@@ -470,6 +470,10 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> _Lo
     if mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
         return _LoadError("invalid YAML: tab characters cannot indent YAML", "indent with spaces",
                           *_at(text, mark, line_offset))
+    if exc.context == "while scanning an alias" or (exc.problem or "").startswith("found undefined alias"):
+        return _LoadError("YAML aliases (*name) are not allowed in content",
+                          "a value that starts with '*' reads as an alias: put the text in quotes",
+                          *_at(text, start or mark, line_offset))
     if exc.problem and exc.context and exc.problem.startswith("but "):
         message = f"invalid YAML: {exc.context}, {exc.problem}"
     elif exc.problem and exc.context and start is not None and start.line != mark.line:
@@ -498,9 +502,11 @@ def _refuse_hostile_yaml(text: str, line_offset: int) -> None:
         _refuse_deep_nesting(text, line_offset)
 
 
-# An anchor or alias starts a token: '&' or '*' after a line start, blank, bracket or comma, then a
-# name. Markdown's "**bold**", "R&D" and "A & B" cannot match, so few files pay for the token scan.
-_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s\[\]{},*]")
+# An anchor starts a token: '&' after a line start, blank, bracket or comma, then a name. "R&D" and
+# "A & B" cannot match, so few files pay for the token scan. Aliases ('*name') need not be looked
+# for: one without its anchor is a parse error, reported at its position; and looking for them would
+# scan every summary with an *italic* word.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},*]")
 
 # Block nesting needs indentation (or compact "- - -" runs) about as wide as it is deep; only text
 # with such a line, or with many brackets, can be too deep, and only then are events counted.

@@ -100,6 +100,19 @@ def test_alias_bomb_is_refused_fast(write_tree: TreeWriter) -> None:
     assert message.startswith("YAML anchors and aliases")
 
 
+def test_a_value_starting_with_an_asterisk_is_explained(write_tree: TreeWriter) -> None:
+    """An italic word opening a plain value is YAML's alias syntax: say so, and how to fix it."""
+    for value in ("*Breaking* news", "*Breaking news"):
+        line, col, message, hint = _problem(write_tree, f"title: x\nsummary: {value}\n")
+        assert (line, col) == (2, 10)
+        assert message.startswith("YAML aliases") and "quotes" in hint
+
+
+def test_italics_in_a_block_summary_are_text(write_tree: TreeWriter) -> None:
+    doc = _only(load(write_tree({EVENT: "summary: |-\n  A *mosque* and a bakery.\n  More & less.\n"})))
+    assert doc.data == {"summary": "A *mosque* and a bakery.\nMore & less."} and not doc.problems
+
+
 @pytest.mark.parametrize("text, where", [
     ("a: " + "[" * 100 + "]" * 100 + "\n", (1, 4 + MAX_NESTING - 1)),
     ("a: " + "{b: " * 100 + "1" + "}" * 100 + "\n", (1, 4 + 4 * (MAX_NESTING - 1))),
