@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from sitrep import model
-from sitrep.load import PARSED_GLOBALS, SAVE_SHARE, write_pickle
+from sitrep.load import PARSED_GLOBALS, SAVE_SHARE
 from sitrep.page_keys import code_digest
+from sitrep.pickle_file import write_pickle
 from sitrep.render_pool import MODEL_REDUCERS
 from sitrep.validate import CheckMemo
 

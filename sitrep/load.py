@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from sitrep.errors import Problem
+from sitrep.pickle_file import write_pickle
 
 try:  # the C loader is several times faster; fall back where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -72,26 +73,6 @@ class RawDocument:
 
 FileStamps = dict[str, tuple[tuple[int, int, int, int], str]]
 """Path → ((mtime_ns, ctime_ns, size, inode), parse cache key) of the content files a load read."""
-
-
-def write_pickle(path: Path, obj: object, reducers: Mapping[type, Any] | None = None) -> None:
-    """Pickle `obj` to `path` atomically (a killed build leaves no torn cache), with `reducers` as the
-    pickler's dispatch table when given. Builds of one output folder are serialised by the build
-    lock, so a temp file left beside `path` is from a build killed while saving: it is removed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as fh:
-            pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-            if reducers is not None:
-                pickler.dispatch_table = reducers
-            pickler.dump(obj)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 PARSED_GLOBALS = frozenset({("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),

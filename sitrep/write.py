@@ -35,6 +35,8 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from sitrep.pickle_file import write_pickle
+
 log = logging.getLogger(__name__)
 
 RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
@@ -205,14 +207,8 @@ class Manifest:
 
     def save(self) -> None:
         """Write this build's records, atomically (the build lock serialises writers)."""
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump((_MANIFEST_VERSION, self.fresh, self.fresh_spare), fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        if self.path is not None:
+            write_pickle(self.path, (_MANIFEST_VERSION, self.fresh, self.fresh_spare))
 
 
 _UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\x7f\\]")
