@@ -55,14 +55,18 @@ def open_memo(path: Path) -> tuple[CheckMemo, bool]:
     return CheckMemo(context, refs, events), True
 
 
-def save_memo(memo: CheckMemo, path: Path, *, found: bool) -> None:
-    """Write the memo atomically when none was `found` or enough of it changed (see the docstring)."""
-    if memo.refs is None or (found and memo.changes * SAVE_SHARE < max(len(memo.events), 1)):
-        return
+def save_memo(memo: CheckMemo, path: Path, *, found: bool, changes: int | None = None) -> bool:
+    """Write the memo atomically when none was `found` or enough of it changed (see the docstring):
+    `changes` files since it was read (default: those of its last check). Return whether it was."""
+    changed = memo.changes if changes is None else changes
+    if memo.refs is None or (found and changed * SAVE_SHARE < max(len(memo.events), 1)):
+        return False
     try:
         write_pickle(path, (_stamp(), memo.context, memo.refs, memo.events), MODEL_REDUCERS)
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
         log.info("check memo not saved: %s", exc)  # a cache: the next build validates every file instead
+        return False
+    return True
 
 
 class _MemoUnpickler(pickle.Unpickler):

@@ -176,8 +176,11 @@ def _check(docs: Sequence[RawDocument], cache_path: Path | None, warm: Warm | No
     path = memo_path(cache_path)
     if warm is not None:
         if warm.check.refs is None:
-            warm.check = open_memo(path)[0]
-        return check(docs, warm.check)
+            warm.check, warm.check_found = open_memo(path)
+            warm.check_changes = 0
+        checked = check(docs, warm.check)
+        warm.check_changes += warm.check.changes
+        return checked
     memo, found = open_memo(path)
     checked = check(docs, memo)
     save_memo(memo, path, found=found)

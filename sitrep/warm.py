@@ -19,8 +19,10 @@ identity, so a part that no longer applies costs time, never a stale page:
 - `manifest`: the writer's records of the last build (write.Manifest), not read back from disk.
 
 The parse cache and the writer's records are saved at the first build and by `save`, which
-`serve` calls when it stops: a build in another process then finds them up to date. If that
-never happens (serve killed), such a build finds older ones, which cost it time, never correctness.
+`serve` calls when it stops: a build in another process then finds them up to date. `save` also
+writes the check memo, by the rule a build from the command line follows (check_cache.save_memo:
+when none was found, or 1 in SAVE_SHARE files changed since it was read). If that never happens
+(serve killed), such a build finds older ones, which cost it time, never correctness.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitrep.check_cache import memo_path, save_memo
 from sitrep.export import ExportMemo
 from sitrep.load import FileStamps, ParseCache
 from sitrep.page_keys import KeyMemo
@@ -47,6 +50,10 @@ class Warm:
     keys: KeyMemo = field(default_factory=KeyMemo)
     exports: ExportMemo = field(default_factory=ExportMemo)
     manifest: Manifest | None = None
+    check_found: bool = False
+    """Whether `check` started from a memo read from disk (check_cache)."""
+    check_changes: int = 0
+    """Files `check` read anew or dropped since then, over every build."""
 
     def for_site(self, content_dir: Path, out_dir: Path, cache_path: Path | None) -> Warm:
         """Return self, emptied first if it was filled by builds of another site."""
@@ -55,6 +62,7 @@ class Warm:
             self.site = site
             self.stamps, self.parse = {}, None
             self.check, self.keys, self.exports, self.manifest = CheckMemo(), KeyMemo(), ExportMemo(), None
+            self.check_found, self.check_changes = False, 0
         return self
 
     def save(self) -> None:
@@ -64,3 +72,7 @@ class Warm:
             ParseCache(self.parse.path, {}, self.parse.entries).save(self.stamps, force=True)
         if self.manifest is not None:
             self.manifest.save()
+        if (self.site is not None and self.site[2] is not None
+                and save_memo(self.check, memo_path(self.site[2]), found=self.check_found,
+                              changes=self.check_changes)):
+            self.check_found, self.check_changes = True, 0

@@ -108,6 +108,30 @@ def test_serves_first_build_starts_from_the_saved_memo(minimal_copy: Path, tmp_p
     assert site_digests(out) == site_digests(cold)
 
 
+def test_serve_saves_the_memo_when_it_stops(minimal_copy: Path, tmp_path: Path) -> None:
+    # Its builds keep the memo in memory; Warm.save (serve's stop) writes it for the next build.
+    from sitrep.warm import Warm
+
+    out = tmp_path / "site"
+    cache = default_cache(out)
+    warm = Warm()
+    build(minimal_copy, out, load_config(CONFIG), cache_path=cache, warm=warm)
+    _edit(minimal_copy / EVENT, "title: ", "title: Updated ")
+    build(minimal_copy, out, load_config(CONFIG), cache_path=cache, warm=warm)
+    path = memo_path(cache)
+    assert not path.is_file()
+    warm.save()
+    memo, found = open_memo(path)
+    docs = load(minimal_copy)
+    assert found and set(memo.events) == {(d.path, d.digest) for d in docs if d.kind == "events"}
+    fresh = check(docs)
+    assert check(docs, memo).corpus == fresh.corpus and memo.changes == 0
+    # Changes count from the save on, over builds, until enough of them make the next save write.
+    _edit(minimal_copy / EVENT, "title: Updated ", "title: ")
+    build(minimal_copy, out, load_config(CONFIG), cache_path=cache, warm=warm)
+    assert (warm.check_found, warm.check_changes) == (True, 2)
+
+
 class _Evil:
     def __reduce__(self):  # type: ignore[no-untyped-def]
         import os
