@@ -145,6 +145,11 @@ def to_html(text: str | None, *, cite: Cite | None = None, heading_shift: int = 
     """Return sanitised HTML for Markdown `text`; headings are pushed down by `heading_shift` levels."""
     if not text:
         return Markup("")
+    # Prose has no citation or heading, so neither `cite` nor the shift changes its HTML; made faster
+    # than the disk cache could give it back, it is not kept there.
+    prose = prose_html(text)
+    if prose is not None:
+        return Markup(sanitise(prose))
     if cite is not None:  # the callback's answers are part of the output: not memoisable by text
         return _convert(text, cite, heading_shift)
     return _memo_convert(text, heading_shift)
@@ -212,9 +217,6 @@ def adopt(made: list[tuple[bytes, str]]) -> None:
 
 @lru_cache(maxsize=MEMO_SIZE)
 def _memo_convert(text: str, heading_shift: int) -> Markup:
-    prose = prose_html(text)
-    if prose is not None:  # made faster than the disk cache could be asked for it, so not kept there
-        return Markup(sanitise(prose))
     disk = _DISK
     if disk is None:
         return _convert(text, None, heading_shift)
@@ -228,14 +230,10 @@ def _memo_convert(text: str, heading_shift: int) -> Markup:
 
 
 def _convert(text: str, cite: Cite | None, heading_shift: int) -> Markup:
-    # Prose has no citation or heading, so neither `cite` nor the shift can change its HTML.
-    html = prose_html(text)
-    if html is None:
-        renderer = _RENDERERS.get(heading_shift)
-        if renderer is None:
-            renderer = _RENDERERS[heading_shift] = _Renderer(heading_shift)
-        html = renderer.convert(text, cite)
-    return Markup(sanitise(html))
+    renderer = _RENDERERS.get(heading_shift)
+    if renderer is None:
+        renderer = _RENDERERS[heading_shift] = _Renderer(heading_shift)
+    return Markup(sanitise(renderer.convert(text, cite)))
 
 
 _TAG = re.compile(r"<[^>]*>")
