@@ -207,6 +207,15 @@ def log_conversions() -> ConversionLog:
     return made
 
 
+def leave_disk_cache() -> None:
+    """In a child forked from the build: convert without the build's disk cache. Its SQLite
+    connection is the build's, and SQLite connections must not be used across a fork; the
+    child's few conversions are not kept. (The build's frames, which the child never returns
+    through, still hold the cache, so it is not closed here either.)"""
+    global _DISK
+    _DISK = None
+
+
 def adopt(made: list[tuple[bytes, str]]) -> None:
     """Keep conversions a render worker made (ConversionLog.take) in this build's disk cache."""
     disk = _DISK

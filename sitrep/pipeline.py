@@ -2,7 +2,8 @@
 
 Stages stream OutputFiles into the writer, so a build never holds the whole site in memory; each
 stage's time is measured while its generator runs. A stage may say it runs ahead (`runs_ahead`;
-search does for an index of one shard): it then runs from the start in a forked process, on the
+search does for an index it can make beside the build, briefing when a PDF must be printed):
+it then runs from the start in a forked process, on the
 other core, and its files are handed to the writer in their turn. A process, not a thread: the
 search stage's many small reads from Pagefind would fight the renderers for the GIL, which in a
 thread made both twice as slow. A stage may also hand its work to a helper process of its own at
@@ -19,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.connection import Connection
@@ -32,7 +34,7 @@ from sitrep.child import start_child
 from sitrep.config import SiteConfig, load_config
 from sitrep.errors import ContentError, Problem
 from sitrep.load import ParseCache, RawDocument, load
-from sitrep.markup import disk_cache
+from sitrep.markup import disk_cache, leave_disk_cache
 from sitrep.model import Corpus
 from sitrep.validate import Checked, check
 from sitrep.warm import Warm
@@ -305,6 +307,10 @@ class _Forked:
 def _run_stage(parent: int, sender: Connection, module: ModuleType, corpus: Corpus, indexes: object,
                config: SiteConfig) -> None:
     start_child(parent)
+    leave_disk_cache()
+    if niceness := getattr(module, "AHEAD_NICENESS", 0):
+        with suppress(OSError):
+            os.nice(niceness)
     start = time.perf_counter()
     try:
         # A PendingFile goes as it is: its key and a `make` that pickles (search's reads the cache),

@@ -43,6 +43,17 @@ def test_prose_is_neither_looked_up_nor_kept(tmp_path: Path) -> None:
     assert _count(tmp_path) == 0
 
 
+def test_a_forked_child_converts_without_the_builds_cache(tmp_path: Path) -> None:
+    # What pipeline._run_stage does first: the build's SQLite connection is not the child's to use.
+    with disk_cache(tmp_path) as cache:
+        markup.leave_disk_cache()
+        assert "<li>" in to_html(TEXT)
+        assert markup._DISK is None
+    assert cache is not None and (cache.hits, cache.misses) == (0, 0)
+    assert _count(tmp_path) == 0
+    assert markup._DISK is None  # the block's end puts back what was there before it
+
+
 def test_without_a_folder_nothing_is_kept(tmp_path: Path) -> None:
     with disk_cache(None) as cache:
         assert cache is None and "<strong>" in to_html("**no folder**")

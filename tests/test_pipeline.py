@@ -179,6 +179,30 @@ def test_search_runs_ahead_in_its_own_process_up_to_ahead_max_records(
     assert len(list((tmp_path / "site" / "pagefind").glob("shard-*/pagefind-entry.json"))) == 4
 
 
+def test_briefings_run_ahead_while_a_pdf_must_be_printed(minimal_copy: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # WeasyPrint's import and printing run in a forked child beside the render, on the second core.
+    from sitrep import briefing
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)  # the test machine may have one core
+    out, config = tmp_path / "site", load_config(CONFIG)
+    pdf = "briefings/2019-04-week-15.pdf"
+    cold = build(minimal_copy, out, config, cache_path=default_cache(out))
+    assert "briefing_wait" in cold.timings and cold.timings["briefing"] > 0
+    ahead = (out / pdf).read_bytes()
+    assert ahead.startswith(b"%PDF-")
+    noop = build(minimal_copy, out, config, cache_path=default_cache(out))
+    assert "briefing_wait" not in noop.timings  # every PDF in the cache: nothing worth a process
+    assert noop.report.written == ()
+
+    monkeypatch.setattr(briefing, "AHEAD_MAX", 2)  # the minimal corpus has more events than that
+    here = tmp_path / "here"
+    alone = build(minimal_copy, here, config)  # no cache: the PDF is printed, in the build's process
+    assert "briefing_wait" not in alone.timings
+    assert (here / pdf).read_bytes() == ahead
+    assert snapshot(here).keys() == snapshot(out).keys()
+
+
 def test_a_rebuild_indexing_few_records_runs_search_ahead_whatever_the_sites_size(
         minimal_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Above AHEAD_MAX dated records, but an edit re-indexes only its shard: that runs beside the render.
@@ -373,12 +397,13 @@ def test_search_runs_before_the_other_stages_when_it_does_not_run_ahead(
 def test_a_stage_indexed_by_a_helper_is_written_before_the_exports(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The exports' peak must not add to Pagefind's (pipeline.BESIDE_DONE_BEFORE).
-    from sitrep import pipeline, search
+    from sitrep import briefing, pipeline, search
     from sitrep.index import build_indexes
     from sitrep.validate import load_corpus
     from tests.conftest import MINIMAL
 
     monkeypatch.setattr(search, "AHEAD_MAX", 0)
+    monkeypatch.setattr(briefing, "AHEAD_MAX", 0)  # its PDF printed here, in order: not this test's subject
     corpus = load_corpus(MINIMAL)
     config = replace(load_config(CONFIG), cache_dir=tmp_path)
     timings: dict[str, float] = {}
