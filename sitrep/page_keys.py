@@ -12,7 +12,8 @@ contexts, so each is pickled once per build and stands in the others by its dige
 from a file needs no pickle: its digest is the file's, Corpus.file_digest); and a builder
 may defer a context (render_pages.Deferred, used for event pages, most of a site): its key is then
 taken from the records the context is made from, plus the geography, and the context (summary
-HTML, maps, charts) is made only when the page is rendered.
+HTML, maps, charts) is made only when the page is rendered. An event page's records are joined
+by their digests without a pickle (render_pages.EventInputs.digest, PageKeys.of_digests).
 """
 
 from __future__ import annotations
@@ -124,6 +125,12 @@ class PageKeys:
         except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             return None
         return _digest(self.salt + data)
+
+    def of_digests(self, template: str, *parts: bytes) -> bytes:
+        """Return the key of a page made with `template` from what `parts` digest (each part's length
+        known from its bytes, as in render_pages.EventInputs.digest). Never the key of a pickled
+        context: after the salt, a pickle starts with its protocol's opcode, never with a name."""
+        return _digest(b"".join((self.salt, template.encode("utf-8"), b"\0", *parts)))
 
     def _pickle(self, obj: object) -> bytes:
         buf = io.BytesIO()

@@ -174,6 +174,8 @@ def geography_key(keys: PageKeys, corpus: Corpus) -> bytes:
 def page_key(keys: PageKeys, geography: bytes, template: str, context: object) -> bytes | None:
     """Return a page's key: of its context, or of a Deferred context's inputs and the geography."""
     if isinstance(context, render_pages.Deferred):
+        if type(context.inputs) is render_pages.EventInputs:
+            return keys.of_digests(template, geography, context.inputs.digest(keys.shared))
         return keys.key(template, (geography, context.inputs))
     return keys.key(template, context)
 

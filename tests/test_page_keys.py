@@ -56,6 +56,53 @@ def test_a_shared_record_changes_the_key_of_every_page_that_holds_it(corpus) -> 
     assert PageKeys(b"salt").key("p", (actor, corpus.events[0])) == keys.key("p", (actor, corpus.events[0]))
 
 
+def test_an_event_pages_key_changes_with_each_of_its_inputs(corpus) -> None:  # type: ignore[no-untyped-def]
+    # EventInputs.digest joins its fields by hand (faster than a pickle): a field it left out, or
+    # a record under another id, would keep a stale page.
+    from types import MappingProxyType
+
+    from sitrep import render, render_pages
+    from sitrep.index import build_indexes
+    from sitrep.render_maps import MapMaker
+
+    maps = MapMaker(corpus.shapes, corpus.regions, lambda region: "/maps/" + region)
+    site = render_pages.Site(corpus, build_indexes(corpus), load_config(CONFIG), maps)
+    event = next(e for e in corpus.events if e.actors and e.sources and e.region in corpus.regions)
+    inputs = render_pages.event_inputs(site, event)
+    other = next(e for e in corpus.events if e is not event)
+    actor_id, actor = next(iter(inputs.actors.items()))
+    source_id, source = next(iter(inputs.sources.items()))
+    region = inputs.region
+
+    def key(of: render_pages.EventInputs, keys: PageKeys | None = None) -> bytes | None:
+        keys = keys or PageKeys(b"salt", corpus.file_digest)
+        page = render_pages.Deferred("/events/x/", of, lambda: None)
+        return render.page_key(keys, render.geography_key(keys, corpus), "event.html", page)
+
+    changed = {
+        "event": other,
+        "region": None if region is not None else next(iter(corpus.regions.values())),
+        "actors": MappingProxyType({**inputs.actors, actor_id + "-other": actor}),
+        "sources": MappingProxyType({k: v for k, v in inputs.sources.items() if k != source_id}),
+        "successor": None if inputs.successor is not None else other,
+        "predecessors": (*inputs.predecessors, other),
+        "previous": None if inputs.previous is not None else other,
+        "next": None if inputs.next is not None else other,
+    }
+    assert set(changed) == {f.name for f in dataclasses.fields(render_pages.EventInputs)}
+    base = key(inputs)
+    assert base is not None and key(render_pages.event_inputs(site, event)) == base
+    keys = {name: key(dataclasses.replace(inputs, **{name: value})) for name, value in changed.items()}
+    assert base not in keys.values() and len(set(keys.values())) == len(keys)
+    # The same records under other ids, and a record whose text changed, make other keys too.
+    renamed = MappingProxyType({("x" + k if k == actor_id else k): v for k, v in inputs.actors.items()})
+    assert key(dataclasses.replace(inputs, actors=renamed)) != base
+    retitled = dataclasses.replace(source, name=source.name + " (renamed)")
+    sources = MappingProxyType({k: (retitled if k == source_id else v) for k, v in inputs.sources.items()})
+    assert key(dataclasses.replace(inputs, sources=sources)) != base
+    assert key(inputs, PageKeys(b"other salt", corpus.file_digest)) != base
+
+
 def test_a_charts_key_covers_what_it_is_drawn_from_without_drawing_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     points = (MonthPoint(2024, 1, 3, 2, 4), MonthPoint(2024, 2, 1, 0, 0))
     keys = PageKeys(b"salt")
