@@ -38,8 +38,11 @@ the model it reads would be copied into it, on top of the build's peak."""
 AHEAD_NICENESS = 19
 """The child prints at the lowest priority, on what the build leaves idle: at 3k and 10k events
 the search index's child and the second renderer keep both cores busy through the render, and a
-child at the build's priority took their time (cold 3k: 15.1-15.4 s against 13.4-15.0 s). Once
-the build reaches this stage it waits for the child, which then has a core to itself."""
+child at the build's priority took their time (cold 3k: 15.1-15.4 s, against 13.4-15.0 s with
+the PDFs printed in the build's process). At the lowest priority, alternating with builds that
+print in-process: cold 1k 7.1-7.6 s against 8.5-10.4 s, 3k 14.4-14.8 against 18.5-19.6 (a slower
+hour), 10k 35.1-39.5 against 41.0-46.2. Once the build reaches this stage it waits for the
+child, which then has a core to itself."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,12 @@
 
 Stages stream OutputFiles into the writer, so a build never holds the whole site in memory; each
 stage's time is measured while its generator runs. A stage may say it runs ahead (`runs_ahead`;
-search does for an index it can make beside the build, briefing when a PDF must be printed):
-it then runs from the start in a forked process, on the
-other core, and its files are handed to the writer in their turn. A process, not a thread: the
-search stage's many small reads from Pagefind would fight the renderers for the GIL, which in a
-thread made both twice as slow. A stage may also hand its work to a helper process of its own at
-the start (`start_beside`; search does for a large index, see search_feed), and its files are
-likewise taken in their turn.
+search does for a small index, briefing when a PDF must be printed): it then runs from the start
+in a forked process, on the other core (at its AHEAD_NICENESS, if it has one), and its files are
+handed to the writer in their turn. A process, not a thread: the search stage's many small reads
+from Pagefind would fight the renderers for the GIL, which in a thread made both twice as slow. A
+stage may also hand its work to a helper process of its own at the start (`start_beside`; search
+does for a large index, see search_feed), and its files are likewise taken in their turn.
 """
 
 from __future__ import annotations
