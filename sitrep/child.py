@@ -22,13 +22,16 @@ def start_child(parent: int) -> None:
 
     The kernel kills the helper when the build dies (SIGKILL included). In a forked child, the
     inherited objects are frozen out of the garbage collector: a collection writes into every
-    object it visits, which would copy the parent's whole heap into the child page by page."""
+    object it visits, which would copy the parent's whole heap into the child page by page. The
+    child collects its own garbage, though the build forked it with collection off (heap.paused):
+    what runs in it (WeasyPrint, Pagefind's client) is not the build's code."""
     with suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before prctl took effect
         os._exit(1)
     close_inherited_locks()
     gc.freeze()
+    gc.enable()
 
 
 def interpreter(module: str, *args: str) -> tuple[list[str], dict[str, str]]:

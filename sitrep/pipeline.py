@@ -106,7 +106,7 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
         indexes = _timed(timings, "index", lambda: build_indexes(corpus))
         records, kept = _records(cache_path, warm)
     ahead: set[str] = set()
-    with disk_cache(config.cache_dir):
+    with heap.paused(), disk_cache(config.cache_dir):
         # Never given to a stage that runs ahead: search indexes two shards at once only when it
         # runs before the other stages, with both cores to itself.
         extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key,

@@ -78,25 +78,30 @@ def nav_items(config: SiteConfig) -> tuple[tuple[str, str, str], ...]:
     return tuple(items)
 
 
-def _card_memo() -> Callable[..., Markup]:
-    """Return the `event_card` global: renders each distinct event card once and reuses it.
+class CardMemo:
+    """The `event_card` global: renders each distinct event card once and reuses it.
 
     An event's card appears on its source, month, type and home pages alike; only the actor pages'
     cards (with that actor's roles) and region pages' (without the region) differ, and those appear
-    once each, so only the shared kind is kept: a few hundred bytes per event."""
-    cards: dict[tuple[str, bool, int, int], Markup] = {}
+    once each, so only the shared kind is kept: a few hundred bytes per event, which the render
+    stage lets go of when it ends (`clear`: the environment holds it in a reference cycle, which
+    only the cycle collector would free, and a build runs without it; see heap.paused)."""
 
-    def event_card(macro: Callable[..., Markup], event: Event, regions: Mapping[str, object],
-                   roles: Mapping[str, tuple[str, ...]] | None, show_region: bool, level: int) -> Markup:
+    def __init__(self) -> None:
+        self.cards: dict[tuple[str, bool, int, int], Markup] = {}
+
+    def __call__(self, macro: Callable[..., Markup], event: Event, regions: Mapping[str, object],
+                 roles: Mapping[str, tuple[str, ...]] | None, show_region: bool, level: int) -> Markup:
         if roles is not None or not show_region:
             return macro(event, regions, roles[event.id] if roles is not None else None, show_region, level)
         key = (event.id, bool(show_region), level, id(regions))
-        card = cards.get(key)
+        card = self.cards.get(key)
         if card is None:
-            card = cards[key] = macro(event, regions, None, show_region, level)
+            card = self.cards[key] = macro(event, regions, None, show_region, level)
         return card
 
-    return event_card
+    def clear(self) -> None:
+        self.cards.clear()
 
 
 def make_environment(config: SiteConfig, templates: Path | None = None, *,
@@ -120,7 +125,7 @@ def make_environment(config: SiteConfig, templates: Path | None = None, *,
         site=config, url_for=partial(url_for, config=config), site_nav=nav_items(config), csp=CSP,
         static=lambda path: url_for("static", path, config=config), period_text=render_text.period_text,
         plural=render_text.plural, event_types=tuple(EVENT_TYPES), type_colours=EVENT_TYPE_COLOURS,
-        event_card=_card_memo(),
+        event_card=CardMemo(),
         labels={"status": render_text.STATUS_LABELS, "precision": render_text.PRECISION_LABELS,
                 "ucdp": render_text.UCDP_LABELS, "field": render_text.FIELD_LABELS},
     )
@@ -320,6 +325,10 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMe
             pool.close()
             if timings is not None and pool.handed:
                 timings["render_worker"] = pool.worker_seconds
+        # Let go of what only the cycle collector would free otherwise (see heap.paused): the site
+        # holds the shortcut, which holds the site; the environment holds the cards.
+        site.kept_event = None
+        env.globals["event_card"].clear()
     memo.done()
     for url, data in render_archive.map_data(site):
         yield OutputFile(output_path(url, config), data)
