@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.connection import Connection
@@ -106,7 +106,8 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
         indexes = _timed(timings, "index", lambda: build_indexes(corpus))
         records, kept = _records(cache_path, warm)
     ahead: set[str] = set()
-    with heap.paused(), disk_cache(config.cache_dir):
+    # A first build collects garbage as usual: see heap.paused.
+    with heap.paused() if records.entries else nullcontext(), disk_cache(config.cache_dir):
         # Never given to a stage that runs ahead: search indexes two shards at once only when it
         # runs before the other stages, with both cores to itself.
         extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key,

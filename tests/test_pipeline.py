@@ -179,6 +179,27 @@ def test_search_runs_ahead_in_its_own_process_up_to_ahead_max_records(
     assert len(list((tmp_path / "site" / "pagefind").glob("shard-*/pagefind-entry.json"))) == 4
 
 
+def test_a_rebuild_runs_its_stages_without_the_cycle_collector(minimal_copy: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # heap.paused: on a rebuild only (a first build's peak memory grew without collections).
+    import gc
+
+    from sitrep import editorial
+
+    seen: list[bool] = []
+    real = editorial.iter_files
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(editorial, "iter_files", watched)
+    out = tmp_path / "site"
+    build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out))
+    build(minimal_copy, out, load_config(CONFIG), cache_path=default_cache(out))
+    assert seen == [True, False] and gc.isenabled()
+
+
 def test_briefings_run_ahead_while_a_pdf_must_be_printed(minimal_copy: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # WeasyPrint's import and printing run in a forked child beside the render, on the second core.
