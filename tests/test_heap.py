@@ -40,14 +40,18 @@ def test_settled_collects_the_cycles_the_block_dropped_before_freezing() -> None
     assert dropped() is None
 
 
-def test_settled_restores_the_collector_as_it_was_even_on_an_error() -> None:
+@pytest.mark.parametrize("block", [heap.settled, heap.paused])
+def test_a_block_leaves_the_collector_off_when_it_was_off(block) -> None:  # type: ignore[no-untyped-def]
     gc.disable()
     try:
-        with heap.settled():
+        with block():
             pass
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_settled_restores_the_collector_as_it_was_even_on_an_error() -> None:
     with pytest.raises(RuntimeError), heap.settled():
         raise RuntimeError("a content error, say")
     assert gc.isenabled()
@@ -73,13 +77,6 @@ def test_paused_turns_automatic_collection_off_and_back_as_it_was() -> None:
         kept = _cycle()
         raise RuntimeError("a failed write, say")
     assert gc.isenabled() and kept() is not None  # nothing collected it meanwhile
-    gc.disable()
-    try:
-        with heap.paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
     gc.collect()
     assert kept() is None
 
