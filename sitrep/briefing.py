@@ -172,35 +172,32 @@ def runs_ahead(corpus: Corpus, indexes: object, config: SiteConfig) -> bool:
     print each briefing, which a build in one process spent at the end with the other core idle
     (3.4 of 9.3 s of a 1k-event cold build). Finding out costs each briefing's print HTML (a few
     ms), which the child makes again."""
-    from sitrep import briefing_pdf, briefing_render
-    from sitrep.blob_cache import BlobCache
+    from sitrep import briefing_pdf
 
     if (os.cpu_count() or 1) < 2 or len(corpus.events) > AHEAD_MAX:
         return False
-    pdf_cache = BlobCache(briefing_pdf.cache_folder(config), ".pdf")
+    cached = briefing_pdf.pdf_cache(config)
+    return not all(briefing_pdf.is_cached(report, corpus, config, cached) for report in _reports(corpus))
+
+
+def _reports(corpus: Corpus) -> list[Report]:
+    """Return the report of each published briefing."""
     window = EventWindow(corpus.events)
-    for briefing in published_briefings(corpus):
-        html = briefing_render.render_pdf_html(build_report(corpus, Scope.of(briefing), briefing, window),
-                                               corpus, config)
-        if not pdf_cache.has(briefing_pdf.cache_key(html, config.site_url)):
-            return True
-    return False
+    return [build_report(corpus, Scope.of(b), b, window) for b in published_briefings(corpus)]
 
 
 def iter_files(corpus: Corpus, indexes: object, config: SiteConfig) -> Iterator[OutputFile]:
     """Yield each published briefing's page, Markdown and PDF, and the /briefings/ index page."""
     from sitrep import briefing_pdf, briefing_render
-    from sitrep.blob_cache import BlobCache
     from sitrep.urls import output_path, url_for
     from sitrep.write import OutputFile
 
     def path(*args: str) -> str:
         return output_path(url_for(*args, config=config), config)
 
-    window = EventWindow(corpus.events)
-    reports = [build_report(corpus, Scope.of(b), b, window) for b in published_briefings(corpus)]
+    reports = _reports(corpus)
     env = briefing_render.site_environment(config)
-    pdf_cache = BlobCache(briefing_pdf.cache_folder(config), ".pdf")
+    pdf_cache = briefing_pdf.pdf_cache(config)
     for report in reports:
         yield OutputFile(path("briefing", report.id),
                          briefing_render.render_page(report, corpus, config, env).encode())

@@ -55,6 +55,16 @@ def cache_folder(config: SiteConfig) -> Path | None:
     return config.cache_dir / "pdf" if config.cache_dir else None
 
 
+def pdf_cache(config: SiteConfig) -> BlobCache:
+    """Return the build's cache of printed PDFs (caching nothing without a cache folder)."""
+    return BlobCache(cache_folder(config), ".pdf")
+
+
+def is_cached(report: Report, corpus: Corpus, config: SiteConfig, cached: BlobCache) -> bool:
+    """Return whether render_pdf would take the briefing's PDF from `cached` instead of printing it."""
+    return cached.has(cache_key(render_pdf_html(report, corpus, config), config.site_url))
+
+
 def render_pdf(report: Report, corpus: Corpus, config: SiteConfig,
                pdf_cache: BlobCache | None = None) -> bytes:
     """Return the briefing as PDF bytes, from `pdf_cache` when its HTML has not changed."""

@@ -23,15 +23,12 @@ from contextlib import contextmanager
 @contextmanager
 def settled() -> Iterator[None]:
     """Run the block with automatic collection paused; then collect once and freeze the survivors."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect()  # the cycles the block made, which a frozen object would otherwise keep forever
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with paused():
+        try:
+            yield
+        finally:
+            gc.collect()  # the cycles the block made, which a frozen object would otherwise keep forever
+            gc.freeze()
 
 
 @contextmanager
