@@ -8,11 +8,11 @@ bench/bench_search.py against running the pagefind CLI over the written pages.
 Shards. pagefind 1.5.2 holds about 100 KB per record while it builds an index (10 GB at 100k events),
 and an edit makes it index again every record of the bundle the edited record is in. So a large
 corpus's dated records (events and briefings) are split, in date order, into shards of about
-`search_shard_size` records (mkdocs.yml `extra.sitrep.search_shard_size`, default SMALL_SHARD_SIZE
-up to AHEAD_MAX dated records, SHARD_SIZE above), each
-an index-only bundle at pagefind/<shard name>/ built by its own service process, one after another,
-so memory stays bounded and a rebuild indexes only the shards whose records changed (ShardPlan.cut
-says how shards stay put when events come and go). The bundle at pagefind/ (with pagefind.js) then
+`search_shard_size` records (mkdocs.yml `extra.sitrep.search_shard_size`, by default by the
+index's size: SMALL_SHARD_SIZES, then SHARD_SIZE), each an index-only bundle at
+pagefind/<shard name>/ built by its own service process, one after another, so memory stays
+bounded and a rebuild indexes only the shards whose records changed (ShardPlan.cut says how shards
+stay put when events come and go). The bundle at pagefind/ (with pagefind.js) then
 holds the actors, regions and sources, and static/search.js merges the shards into it with
 Pagefind's mergeIndex. Each dated record carries a `shard` filter, so the page can list a
 date-sorted search shard by shard (Pagefind's own merge orders results by score, which for a sorted
@@ -82,12 +82,15 @@ SHARD_SIZE = 4_000
 shard in ~5 s. More, smaller shards would cost the reader, as every search reads every shard:
 measured in Chromium on a 10k-event site, a query took 0.5-0.7 s with the index in 1 or 4 shards
 and 0.9-1.1 s in 10."""
-SMALL_SHARD_SIZE = 2_000
-"""Dated records per shard by default up to AHEAD_MAX of them. At 10k events, 5 shards instead of 3:
-`serve`'s rebuild after an edit went from 7.3-7.6 s to 3.6-3.9 s (Pagefind re-indexing the edited
-event's shard was most of it), and a reader's searches in Chromium took the same time (1.4-2.5 s
-for either, on the same day). A site that grows past AHEAD_MAX dated records has its search index
-cut again, once, into shards of SHARD_SIZE."""
+SMALL_SHARD_SIZES: tuple[tuple[int, int], ...] = ((12_500, 1_000), (25_000, 2_000))
+"""(most dated records, records per shard) for smaller indexes: a dozen shards at most, each small.
+An edit's wait is its shard's indexing, a reader's grows with the number of shards. At 10k events,
+9 shards of ~1,100 instead of 5 of ~2,000: `serve`'s rebuild after an edit went from 3.7-4.2 s to
+2.1-2.4 s (Pagefind's re-indexing of the shard no longer the longest part), the command line's
+from 4.6-5.8 s to 4.1-4.6 s; a reader's searches in Chromium took the same time (1.1-1.9 s against
+1.2-1.9 s) except a date-sorted search with words (1.3-1.5 s against 1.8-2.0 s: the page asks its
+shards one by one). Before, 5 shards instead of 3 had taken `serve` from 7.3-7.6 s to 3.6-3.9 s
+for the same searches' times. A site that grows past a size has its index cut again, once."""
 PAIRS_MAX = 60_000
 """Most dated records an index may have for its shards to be made two at a time (_in_pairs). Two
 Pagefind processes hold ~800 MB beside the build: measured at 100k events, the cold build's peak
@@ -185,11 +188,12 @@ def _in_shard(records: Iterable[Record], shard: str) -> Iterator[Record]:
 
 def shard_size(config: SiteConfig, dated: int) -> int:
     """Return the records per shard of an index of `dated` dated records: mkdocs.yml
-    extra.sitrep.search_shard_size, else SMALL_SHARD_SIZE up to AHEAD_MAX records, else SHARD_SIZE."""
+    extra.sitrep.search_shard_size, else the first of SMALL_SHARD_SIZES whose bound `dated` is
+    within, else SHARD_SIZE."""
     sitrep = config.extra.get("sitrep") or {}
     if "search_shard_size" in sitrep:
         return max(1, int(sitrep["search_shard_size"]))
-    return SMALL_SHARD_SIZE if dated <= AHEAD_MAX else SHARD_SIZE
+    return next((size for most, size in SMALL_SHARD_SIZES if dated <= most), SHARD_SIZE)
 
 
 def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:

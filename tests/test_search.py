@@ -202,15 +202,17 @@ def test_shards_split_the_records_in_order(dated: int, size: int) -> None:
 
 
 def test_a_small_index_comes_in_smaller_shards_unless_the_config_says() -> None:
-    # Up to AHEAD_MAX dated records, shards of SMALL_SHARD_SIZE: an edit re-indexes half as many
-    # records as in a shard of SHARD_SIZE; mkdocs.yml's search_shard_size overrides both.
-    assert search.shard_size(SiteConfig(), 10_000) == search.SMALL_SHARD_SIZE
-    assert search.shard_size(SiteConfig(), search.AHEAD_MAX) == search.SMALL_SHARD_SIZE
-    assert search.shard_size(SiteConfig(), search.AHEAD_MAX + 1) == search.SHARD_SIZE
-    assert search.SMALL_SHARD_SIZE < search.SHARD_SIZE
+    # The smaller the index, the smaller its shards (an edit re-indexes fewer records), never more
+    # than about a dozen (a reader's search reads each); mkdocs.yml's search_shard_size overrides.
+    sizes = [search.shard_size(SiteConfig(), n) for n in (1, 10_000, 12_500, 12_501, search.AHEAD_MAX,
+                                                          search.AHEAD_MAX + 1, 1_000_000)]
+    assert sizes == [1_000, 1_000, 1_000, 2_000, 2_000, search.SHARD_SIZE, search.SHARD_SIZE]
+    assert search.SMALL_SHARD_SIZES[-1][0] == search.AHEAD_MAX
     assert search.shard_size(_sharded(300), 10_000) == search.shard_size(_sharded(300), 100_000) == 300
-    plan = search.ShardPlan.cut(_urls(10_000), search.shard_size(SiteConfig(), 10_000))
-    assert 4 <= plan.count <= 7 and max(plan.lengths) <= search.SMALL_SHARD_SIZE * 3 // 2
+    for dated in (10_000, 12_500, 25_000):
+        plan = search.ShardPlan.cut(_urls(dated), search.shard_size(SiteConfig(), dated))
+        assert 6 <= plan.count <= 17, (dated, plan.count)
+        assert max(plan.lengths) <= search.shard_size(SiteConfig(), dated) * 3 // 2
 
 
 def test_adding_or_removing_an_event_moves_few_shards() -> None:
