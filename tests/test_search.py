@@ -204,9 +204,10 @@ def test_shards_split_the_records_in_order(dated: int, size: int) -> None:
 def test_a_small_index_comes_in_smaller_shards_unless_the_config_says() -> None:
     # The smaller the index, the smaller its shards (an edit re-indexes fewer records), never more
     # than about a dozen (a reader's search reads each); mkdocs.yml's search_shard_size overrides.
-    sizes = [search.shard_size(SiteConfig(), n) for n in (1, 10_000, 12_500, 12_501, search.AHEAD_MAX,
-                                                          search.AHEAD_MAX + 1, 1_000_000)]
-    assert sizes == [1_000, 1_000, 1_000, 2_000, 2_000, search.SHARD_SIZE, search.SHARD_SIZE]
+    sizes = [search.shard_size(SiteConfig(), n) for n in (1, 1_500, 2_001, 10_000, 12_500, 12_501,
+                                                          search.AHEAD_MAX, search.AHEAD_MAX + 1, 1_000_000)]
+    assert sizes == [2_000, 2_000, 1_000, 1_000, 1_000, 2_000, 2_000, search.SHARD_SIZE, search.SHARD_SIZE]
+    assert search.ShardPlan.cut(_urls(1_400), search.shard_size(SiteConfig(), 1_400)).count == 1
     assert search.SMALL_SHARD_SIZES[-1][0] == search.AHEAD_MAX
     assert search.shard_size(_sharded(300), 10_000) == search.shard_size(_sharded(300), 100_000) == 300
     for dated in (10_000, 12_500, 25_000):
