@@ -83,15 +83,16 @@ shard in ~5 s. More, smaller shards would cost the reader, as every search reads
 measured in Chromium on a 10k-event site, a query took 0.5-0.7 s with the index in 1 or 4 shards
 and 0.9-1.1 s in 10."""
 SMALL_SHARD_SIZES: tuple[tuple[int, int], ...] = ((2_000, 2_000), (12_500, 1_000), (25_000, 2_000))
-"""(most dated records, records per shard) for smaller indexes: a dozen shards at most, each small,
-and none for the smallest (up to 2,000 dated records, one bundle, indexed again in ~2 s after an
-edit, as one shard of a larger site would be, and one file fewer for each search). An edit's wait is its shard's indexing, a reader's grows with the number of shards. At 10k events,
-9 shards of ~1,100 instead of 5 of ~2,000: `serve`'s rebuild after an edit went from 3.7-4.2 s to
-2.1-2.4 s (Pagefind's re-indexing of the shard no longer the longest part), the command line's
-from 4.6-5.8 s to 4.1-4.6 s; a reader's searches in Chromium took the same time (1.1-1.9 s against
-1.2-1.9 s) except a date-sorted search with words (1.3-1.5 s against 1.8-2.0 s: the page asks its
-shards one by one). Before, 5 shards instead of 3 had taken `serve` from 7.3-7.6 s to 3.6-3.9 s
-for the same searches' times. A site that grows past a size has its index cut again, once."""
+"""(most dated records, records per shard) for smaller indexes: a dozen shards at most, each small, and
+none for the smallest (up to 2,000 dated records, one bundle, indexed again in ~2 s after an edit,
+as one shard of a larger site would be, and one file fewer for each search). An edit's wait is its
+shard's indexing, a reader's grows with the number of shards. At 10k events, 9 shards of ~1,100
+instead of 5 of ~2,000: `serve`'s rebuild after an edit went from 3.7-4.2 s to 2.1-2.4 s (Pagefind's
+re-indexing of the shard no longer the longest part), the command line's from 4.6-5.8 s to 4.1-4.6
+s; a reader's searches in Chromium took the same time (1.2-1.9 s with 9, 1.1-1.9 s with 5) except a
+date-sorted search with words (1.8-2.0 s with 9, 1.3-1.5 s with 5: the page asks its shards one by
+one). Before, 5 shards instead of 3 had taken `serve` from 7.3-7.6 s to 3.6-3.9 s for the same
+searches' times. A site that grows past a size has its index cut again, once."""
 PAIRS_MAX = 60_000
 """Most dated records an index may have for its shards to be made two at a time (_in_pairs). Two
 Pagefind processes hold ~800 MB beside the build: measured at 100k events, the cold build's peak
