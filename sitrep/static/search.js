@@ -166,7 +166,8 @@ function shardedView(state, sort) {
   // Every shard search runs in every merged index, so asking all of them would cost shards² index
   // searches: one merged search first counts each shard's results (the `shard` filter's counts),
   // which gives the total at once and lets the page ask only the shards it shows, and none that has
-  // no result.
+  // no result. Words without filters need no such search: the first shard's search gives every
+  // shard's count too (Pagefind's totalFilters: the counts before filters, here only `shard`).
   const order = shards.map((folder) => folder.replace(/\/$/, ""));
   if (sort.date === "desc") order.reverse();
   return countedView(state, sort, order);
@@ -181,12 +182,19 @@ function countedView(state, sort, order) {
   let cancelled = false;
   let queue = Promise.resolve();
   const term = words(state);
-  const complete = pagefind.search(term, { filters: { ...state.filters, shard: { any: order } }, sort })
-    .then((response) => {
-      counts = (response && response.filters && response.filters.shard) || {};
-      total = order.reduce((sum, shard) => sum + (counts[shard] || 0), 0);
-      return total;
+  const counted = Object.keys(state.filters).length
+    ? pagefind.search(term, { filters: { ...state.filters, shard: { any: order } }, sort })
+      .then((response) => (response && response.filters && response.filters.shard) || {})
+    : pagefind.search(term, { filters: { shard: order[0] }, sort }).then((response) => {
+      fetched = response ? response.results : [];
+      next = 1;
+      return (response && response.totalFilters && response.totalFilters.shard) || {};
     });
+  const complete = counted.then((found) => {
+    counts = found;
+    total = order.reduce((sum, shard) => sum + (counts[shard] || 0), 0);
+    return total;
+  });
   const fill = async (n) => {
     await complete;
     while (fetched.length < served + n && next < order.length && !cancelled) {

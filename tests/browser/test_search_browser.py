@@ -289,6 +289,30 @@ def test_date_order_holds_across_shards(page: Page, synth_site: Served, sort: st
     assert dates == sorted(dates, reverse=newest_first)
 
 
+@pytest.mark.parametrize(("sort", "newest_first"), [("date-desc", True), ("date-asc", False)])
+def test_words_alone_sorted_by_date_list_every_dated_result(page: Page, synth_site: Served, sort: str,
+                                                            newest_first: bool) -> None:
+    # Without filters the first shard's search counts every shard's results (search.js,
+    # countedView): the total is every event and briefing the words find, all listed in date order.
+    _open(page, synth_site, "?q=people&kind=Event")
+    events = _total(page)
+    _open(page, synth_site, "?q=people&kind=Briefing")
+    dated = events + _total(page)
+    assert events > 20
+    _open(page, synth_site, f"?q=people&sort={sort}")
+    assert _total(page) == dated
+    shown = 20
+    expect(page.locator(".search-result")).to_have_count(shown)
+    while shown < dated:
+        page.click("#search-more")
+        shown = min(dated, shown + 20)
+        expect(page.locator(".search-result")).to_have_count(shown)
+    expect(page.locator("#search-more")).to_be_hidden()
+    dates = _event_dates(page)
+    assert len(dates) == events and dates == sorted(dates, reverse=newest_first)
+    assert len(set(_hrefs(page))) == dated
+
+
 def test_a_sorted_search_with_words_skips_shards_without_results(page: Page, synth_site: Served) -> None:
     # One region's events sit in some shards only: the merged count says which, and the list still
     # holds every result, newest first, with its total known before the last shard is read.
