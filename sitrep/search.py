@@ -89,10 +89,12 @@ as one shard of a larger site would be, and one file fewer for each search). An 
 shard's indexing, a reader's grows with the number of shards. At 10k events, 9 shards of ~1,100
 instead of 5 of ~2,000: `serve`'s rebuild after an edit went from 3.7-4.2 s to 2.1-2.4 s (Pagefind's
 re-indexing of the shard no longer the longest part), the command line's from 4.6-5.8 s to 4.1-4.6
-s; a reader's searches in Chromium took the same time (1.2-1.9 s with 9, 1.1-1.9 s with 5) except a
-date-sorted search with words (1.8-2.0 s with 9, 1.3-1.5 s with 5: the page asks its shards one by
-one). Before, 5 shards instead of 3 had taken `serve` from 7.3-7.6 s to 3.6-3.9 s for the same
-searches' times. A site that grows past a size has its index cut again, once."""
+s. A reader's searches in Chromium, each in a fresh page, 4 runs of each site alternating: medians
+1.26-1.37 s with 9 shards against 1.19-1.31 s with 5 for searches with words, 1.93 against 1.98 s
+for filters alone (static/search.js asks one shard at a time for a date-sorted list, after one
+merged search counting each shard's results, or none for words without filters). Before, 5 shards
+instead of 3 had taken `serve` from 7.3-7.6 s to 3.6-3.9 s for the same searches' times. A site that
+grows past a size has its index cut again, once."""
 PAIRS_MAX = 60_000
 """Most dated records an index may have for its shards to be made two at a time (_in_pairs). Two
 Pagefind processes hold ~800 MB beside the build: measured at 100k events, the cold build's peak
