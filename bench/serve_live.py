@@ -4,10 +4,11 @@
 
 Starts `build.py serve` on a free port over a site already built from CONTENT, waits for its first
 build (the server answers only after it), edits one event as bench/run.py's edit does, and asks
-/__sitrep/version every POLL_S until the preview's version moves, as the page's reload script
-does (every 250 ms, in view: an editor's page follows ~0.125 s later on average). Then it checks that the event's page, fetched over HTTP, shows the edited title. Unlike
-bench/serve_edit.py, which times the rebuild alone, this includes the watcher noticing the save
-and the HTTP server. serve is stopped with SIGTERM, as a service manager would stop it.
+/__sitrep/version every POLL_S until the preview's version moves, as the page's reload script does
+(every 250 ms, in view: an editor's page follows ~0.125 s later on average). Then it checks that the
+event's page, fetched over HTTP, shows the edited title. Unlike bench/serve_edit.py, which times the
+rebuild alone, this includes the watcher noticing the save and the HTTP server. serve is stopped
+with SIGTERM, as a service manager would stop it.
 """
 
 from __future__ import annotations
