@@ -100,7 +100,7 @@ _MANIFEST_VERSION = 4
 """4: file digests by SHA-256 (_digest); a manifest of another version is set aside, and the old
 site's files are then compared by reading them back, so none is rewritten for it."""
 Stamp = tuple[int, int, int, bytes, bytes]
-"""(size, mtime_ns, inode, blake2b digest, key or b"") of one file of the site as this writer left it."""
+"""(size, mtime_ns, inode, digest (_digest), key or b"") of one file of the site as this writer left it."""
 
 
 FolderStamps = dict[str, tuple[int, int, tuple[str, ...] | None]]

@@ -314,14 +314,18 @@ def test_pending_file_is_made_without_a_manifest_or_an_old_file(tmp_path: Path) 
     assert maker.calls == 1 and report.kept == 0 and report.written == ("b",)
 
 
-def test_manifest_of_an_older_format_is_ignored(tmp_path: Path) -> None:
-    """Version 1 records had no key: they are dropped, not misread."""
+@pytest.mark.parametrize("version", [1, 3])
+def test_manifest_of_an_older_format_is_ignored(tmp_path: Path, version: int) -> None:
+    """Version 1 records had no key, version 3 BLAKE2b digests: they are dropped, not misread, and
+    the old site's files are compared by their bytes, so an upgrade rewrites none of them."""
     import pickle
 
     out, manifest = tmp_path / "site", tmp_path / "written.pickle"
     write_site(files(a="1"), out, manifest=manifest)
     st = (out / "a").stat()
-    manifest.write_bytes(pickle.dumps((1, {"a": (st.st_size, st.st_mtime_ns, st.st_ino, b"x" * 16)})))
+    old = hashlib.blake2b(b"1", digest_size=16).digest()
+    record = (st.st_size, st.st_mtime_ns, st.st_ino, old) + ((b"x" * 16,) if version > 1 else ())
+    manifest.write_bytes(pickle.dumps((version, {"a": record}, None)[:2 if version == 1 else 3]))
     maker = Maker("1")
     report = write_site([PendingFile("a", b"x" * 16, maker)], out, manifest=manifest)
     assert maker.calls == 1 and report.kept == 0 and report.written == ()
