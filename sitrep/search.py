@@ -82,7 +82,9 @@ SHARD_SIZE = 4_000
 shard in ~5 s. More, smaller shards would cost the reader, as every search reads every shard:
 measured in Chromium on a 10k-event site, a query took 0.5-0.7 s with the index in 1 or 4 shards
 and 0.9-1.1 s in 10."""
-SMALL_SHARD_SIZES: tuple[tuple[int, int], ...] = ((2_000, 2_000), (12_500, 1_000), (25_000, 2_000))
+AHEAD_MAX = 25_000
+"""Up to this many dated records the index is built beside the other stages (runs_ahead)."""
+SMALL_SHARD_SIZES: tuple[tuple[int, int], ...] = ((2_000, 2_000), (12_500, 1_000), (AHEAD_MAX, 2_000))
 """(most dated records, records per shard) for smaller indexes: a dozen shards at most, each small, and
 none for the smallest (up to 2,000 dated records, one bundle, indexed again in ~2 s after an edit,
 as one shard of a larger site would be, and one file fewer for each search). An edit's wait is its
@@ -99,8 +101,6 @@ PAIRS_MAX = 60_000
 """Most dated records an index may have for its shards to be made two at a time (_in_pairs). Two
 Pagefind processes hold ~800 MB beside the build: measured at 100k events, the cold build's peak
 went from 1848 to 2038 MB (for 49 s less), so larger sites index one shard at a time."""
-AHEAD_MAX = 25_000
-"""Up to this many dated records the index is built beside the other stages (runs_ahead)."""
 RUNS_EARLY = True
 """When neither run ahead nor beside (no cache), the pipeline runs this stage before the others:
 Pagefind's memory then adds to the build's while it is smallest."""
