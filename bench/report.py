@@ -78,6 +78,13 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     return out
 
 
+def _first_total(query: dict[str, Any]) -> str:
+    """Return a search's "first result / total" seconds (the total alone from older results)."""
+    if query.get("first_s") is None:
+        return _f(query.get("total_s"))
+    return f"{_f(query['first_s'])} / {_f(query.get('total_s'))}"
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a and b else None
 
@@ -144,11 +151,11 @@ def render(results: Sequence[Any], mach: dict[str, Any]) -> str:
         names = list(searched[0]["search"]["queries"])
         lines += ["", "## A reader's search in Chromium", "",
                   "bench/search_latency.py: seconds from opening the search page with the query in its URL "
-                  "to the status line's total (the first results show before it or with it); 'ready' is "
-                  "when Pagefind is loaded and its shards merged, for the first query.", ""]
+                  "to the first result shown / to the status line's total, by the page's clock; 'ready' "
+                  "is when Pagefind is loaded and its shards merged, for the first query.", ""]
         lines += _table(("events", "shards", "ready s", *(f"{n} s" for n in names), "results"),
                         [(r["n"], r["search"].get("shards"), r["search"]["queries"][names[0]].get("ready_s"),
-                          *(r["search"]["queries"].get(n, {}).get("total_s") for n in names),
+                          *(_first_total(r["search"]["queries"].get(n, {})) for n in names),
                           ", ".join(str(r["search"]["queries"].get(n, {}).get("results")) for n in names))
                          for r in searched])
     for r in rs:

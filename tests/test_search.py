@@ -151,11 +151,17 @@ def test_a_large_index_comes_in_date_ordered_shards(minimal: tuple[Corpus, Index
     assert all("shard" not in f["filters"] for f in primary)
     # The shards, in the order the page lists them, hold the dated records in date order, each
     # record filtered by its shard's folder name.
+    # Each also holds its shard's own word, which the page searches for to list one shard alone.
+    words = page.find(".//h:div[@id='search']", NS).get("data-shard-words").split()
+    assert len(set(words)) == len(words) == len(listed)
     dated: list[dict] = []
-    for folder in listed:
+    for folder, word in zip(listed, words, strict=True):
         part = _fragments(files, f"pagefind/{folder}")
         assert {f["filters"]["shard"][0] for f in part} == {folder.rstrip("/")}
+        assert {f["meta"]["every"] for f in part} == {f"{search.EVERY} {word}"}
+        assert word.isalnum() and word == search.shard_word(folder.rstrip("/"))
         dated += part
+    assert all(f["meta"]["every"] == search.EVERY for f in primary)
     assert len(primary) + len(dated) == len(records)
     dates = [records[f["url"]].sort["date"] for f in dated]
     assert dates == sorted(dates)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes, build_indexes
 from sitrep.model import Corpus
 from sitrep.pagefind_client import Record
-from sitrep.search_records import count_records, dated_records, iter_records, plain
+from sitrep.search_records import count_records, dated_records, filter_counts, iter_records, plain
+from sitrep.synth import synth
 from sitrep.validate import load_corpus
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
@@ -111,3 +114,26 @@ def test_dated_records_come_oldest_first_and_are_counted(minimal: tuple[Corpus, 
     assert dates[0] == "2019-04-07"  # the briefing's period starts before the first event
     dated, undated = count_records(corpus, indexes)
     assert (dated, undated) == (len(dates), len(records) - len(dates))
+
+
+def _counted(records: Iterable[Record]) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        for key, values in record.filters.items():
+            counts[key].update(set(values))
+    return {key: dict(values) for key, values in counts.items()}
+
+
+def test_filter_counts_are_the_records_counts_by_filter_value(
+        minimal: tuple[Corpus, Indexes], records: dict[str, Record], tmp_path: Path) -> None:
+    # The search page's filter options: how many records hold each value, counted without making
+    # the records (the browser test checks them against Pagefind's own filters()).
+    corpus, indexes = minimal
+    assert filter_counts(corpus, indexes) == _counted(records.values())
+    assert filter_counts(corpus, indexes)["kind"]["Event"] == len(indexes.listed)
+    synth(120, tmp_path / "content", seed=3)  # drafts, briefings, many actors to an event
+    corpus = load_corpus(tmp_path / "content")
+    indexes = build_indexes(corpus)
+    counts = filter_counts(corpus, indexes)
+    assert counts == _counted(iter_records(corpus, indexes, SiteConfig()))
+    assert {"Event", "Briefing", "Actor", "Region", "Source"} <= set(counts["kind"])

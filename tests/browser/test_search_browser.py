@@ -330,6 +330,46 @@ def test_a_sorted_search_with_words_skips_shards_without_results(page: Page, syn
         expect(page.locator("#search-more")).to_be_hidden()
 
 
+def test_each_shards_word_finds_that_shards_records_alone(page: Page, synth_site: Served) -> None:
+    # Filters alone list shard by shard, each shard searched for its own word (search.js,
+    # walkedView): in the merged index that word finds exactly the records the shard filter selects.
+    _open(page, synth_site, "?kind=Event")
+    found = page.evaluate("""async () => {
+      const root = document.querySelector("#search");
+      const bundle = new URL(root.dataset.bundle, location.href);
+      const pagefind = await import(new URL("pagefind.js", bundle).href);
+      const folders = root.dataset.shards.split(/\\s+/).filter(Boolean).map((f) => f.replace(/\\/$/, ""));
+      const words = root.dataset.shardWords.split(/\\s+/).filter(Boolean);
+      const ids = async (term, filters) =>
+        (await pagefind.search(term, { filters })).results.map((r) => r.id).sort();
+      const out = [];
+      for (const [i, shard] of folders.entries()) {
+        out.push([await ids(words[i], {}), await ids(root.dataset.every, { shard })]);
+      }
+      return out;
+    }""")
+    assert len(found) >= 2
+    for by_word, by_filter in found:
+        assert by_word and by_word == by_filter
+    assert sum(len(w) for w, _ in found) == len({i for w, _ in found for i in w})
+
+
+def test_the_filter_options_the_build_counts_are_pagefinds_own(page: Page, synth_site: Served) -> None:
+    # The page lists each filter's values from the build's counts (search_records.filter_counts)
+    # instead of asking Pagefind, which would read every shard's filter index first.
+    _open(page, synth_site)
+    listed, own = page.evaluate("""async () => {
+      const root = document.querySelector("#search");
+      const pagefind = await import(new URL("pagefind.js", new URL(root.dataset.bundle, location.href)).href);
+      const own = await pagefind.filters();
+      delete own.shard;
+      return [JSON.parse(root.dataset.options), own];
+    }""")
+    assert listed == own and len(listed["actor"]) > 5
+    regions = page.eval_on_selector_all("#search-region option", "os => os.map(o => o.textContent)")
+    assert sorted(regions[1:]) == sorted(f"{name} ({n})" for name, n in own["region"].items())
+
+
 def test_queries_and_filters_span_every_shard(page: Page, synth_site: Served) -> None:
     _open(page, synth_site, "?kind=Event")
     _status(page, r"^\d+ results")
