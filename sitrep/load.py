@@ -324,7 +324,13 @@ def _read_bytes(path: str) -> bytes:
             raise _LoadError(f"file is {st.st_size} bytes, more than the {MAX_FILE_BYTES} allowed",
                              "split it; one event, actor, region or source per file")
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while being read
+            # Sized by the file, not by the limit: reading into a buffer of MAX_FILE_BYTES, which
+            # malloc maps on its own and then shrinks in place, left one memory mapping per file.
+            # At 100k files that reached the kernel's limit (vm.max_map_count, 65,530), after
+            # which no thread could start: the parsing pool hung.
+            data = fh.read(min(st.st_size, MAX_FILE_BYTES) + 1)
+            if len(data) > st.st_size:  # it grew while being read: the rest, still bounded
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
         if len(data) > MAX_FILE_BYTES:
             raise _LoadError(f"file is more than the {MAX_FILE_BYTES} bytes allowed",
                              "split it; one event, actor, region or source per file")

@@ -161,6 +161,43 @@ def test_compact_sequence_bomb_does_not_crash_the_process(tmp_path: Path) -> Non
     assert done.stdout.strip() == f"YAML is nested more than {MAX_NESTING} levels deep"
 
 
+@pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="counts memory mappings in Linux's /proc")
+def test_reading_many_files_leaves_no_memory_mapping_for_each(tmp_path: Path) -> None:
+    # A read into a buffer of MAX_FILE_BYTES (which malloc maps on its own, then shrinks in place)
+    # kept one mapping per file read: at 100k files the kernel's limit (vm.max_map_count) was
+    # reached and the parsing pool hung, unable to start a thread. In a fresh process, as a build's:
+    # the test run's own allocations could have moved malloc's threshold for mapping.
+    path = tmp_path / "a.yml"
+    path.write_text("title: a\n" * 200, encoding="utf-8")
+    code = ("import sys; from sitrep.load import _read_bytes\n"
+            "def maps(): return len(open('/proc/self/maps').readlines())\n"
+            "before = maps(); kept = [_read_bytes(sys.argv[1]) for _ in range(3000)]\n"
+            "print(maps() - before, len(kept[-1]))")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          timeout=60, check=True)
+    grown, size = map(int, done.stdout.split())
+    assert size == path.stat().st_size and grown < 100
+
+
+def test_a_file_that_grows_while_read_is_read_whole_and_still_bounded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # _read_bytes sizes its read by the file's size when it looked: should the file have grown
+    # since, the rest is read too, up to the limit.
+    path = tmp_path / "a.yml"
+    path.write_bytes(b"title: a\n" * 500)
+    real = os.lstat
+
+    def shrunk(p: str) -> os.stat_result:  # as if it were measured before the editor's last write
+        st = real(p)
+        return os.stat_result((st.st_mode, *st[1:6], 10, *st[7:]))
+
+    monkeypatch.setattr(load_mod.os, "lstat", shrunk)
+    assert load_mod._read_bytes(str(path)) == path.read_bytes()
+    path.write_bytes(b"#" * (load_mod.MAX_FILE_BYTES + 5))
+    with pytest.raises(load_mod._LoadError, match="more than the"):
+        load_mod._read_bytes(str(path))
+
+
 @pytest.mark.parametrize("text, line, col, message", [
     ("a: 1\ndate: 2019-02-30\n", 2, 7,
      "invalid YAML: cannot read the value '2019-02-30': day is out of range for month"),
