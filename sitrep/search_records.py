@@ -233,13 +233,12 @@ def filter_counts(corpus: Corpus, indexes: Indexes) -> dict[str, dict[str, int]]
             for value in values if len(values) < 2 else set(values):  # Pagefind counts a record once
                 held[value] = held.get(value, 0) + 1
 
-    regions, actors = corpus.regions, corpus.actors
-    for event in indexes.listed:  # as event_refs gives them, but unsorted: the filters sort names
-        add(_event_filters(event, regions.get(event.region),
-                           [actors[a] for a in event_actor_ids(event) if a in actors]))
-    for briefing in corpus.briefings.values():
-        if briefing.status == "published":
-            add(_briefing_filters(briefing, *briefing_refs(briefing, corpus)))
+    for item in dated_items(corpus, indexes):
+        if isinstance(item, Event):
+            region, actors, _sources = event_refs(item, corpus)
+            add(_event_filters(item, region, actors))
+        else:
+            add(_briefing_filters(item, *briefing_refs(item, corpus)))
     for actor in corpus.actors.values():
         add(_actor_filters(actor))
     for region in corpus.regions.values():
