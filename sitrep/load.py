@@ -268,7 +268,7 @@ def _walk(content_dir: Path) -> Iterator[tuple[str, str]]:
                  else [os.path.join(top, name) for name in sorted(os.listdir(top))])
         suffix = _SUFFIXES[kind]
         for path in paths:
-            name = path[path.rfind(os.sep) + 1:]
+            name = os.path.basename(path)
             if name.startswith(".") or not name.endswith(suffix):
                 continue
             yield kind, path
