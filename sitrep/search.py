@@ -94,8 +94,9 @@ instead of 5 of ~2,000: `serve`'s rebuild after an edit went from 3.7-4.2 s to 2
 re-indexing of the shard no longer the longest part), the command line's from 4.6-5.8 s to 4.1-4.6
 s. A reader's searches in Chromium, each in a fresh page, 4 runs of each site alternating: medians
 1.26-1.37 s with 9 shards against 1.19-1.31 s with 5 for searches with words, 1.93 against 1.98 s
-for filters alone (static/search.js asks one shard at a time for a date-sorted list, after one
-merged search counting each shard's results, or none for words without filters). Before, 5 shards
+for filters alone (static/search.js then asked one shard at a time for any date-sorted list, after
+one merged search counting each shard's results; it now walks the shards by their words for filters
+alone: see shard_word). Before, 5 shards
 instead of 3 had taken `serve` from 7.3-7.6 s to 3.6-3.9 s for the same searches' times. A site that
 grows past a size has its index cut again, once."""
 PAIRS_MAX = 60_000
