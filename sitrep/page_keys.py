@@ -159,6 +159,11 @@ class PageKeys:
 _LEAVES: frozenset[type] = frozenset({str, bytes, int, float, bool, type(None), date, datetime, Markup})
 
 
+def same_items(a: tuple[tuple[str, object], ...], b: tuple[tuple[str, object], ...]) -> bool:
+    """Whether two mappings' items are the same ids, in the same order, holding the very same objects."""
+    return len(a) == len(b) and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(a, b, strict=True))
+
+
 def identical(a: object, b: object) -> bool:
     """Return whether two contexts are made of the same data: model records the very same objects,
     everything else of the same types and equal (not 1 == 1.0 == True, which would render apart).

@@ -113,10 +113,13 @@ def _build(content_dir: Path, out_dir: Path, config: SiteConfig, cache_path: Pat
         extra: dict[str, dict[str, object]] = {"render": {"previous": records.previous_key,
                                                           "timings": timings},
                                                "search": {"in_pairs": True}}
+        # What the pipeline's own process asks a stage before it may run ahead.
+        asked: dict[str, dict[str, object]] = {}
         if warm is not None:
             extra["render"]["memo"] = warm.keys
             extra["export"] = {"memo": warm.exports}
-        files = _chain_stages(corpus, indexes, config, timings, ahead, extra)
+            asked["search"] = {"memo": warm.search}
+        files = _chain_stages(corpus, indexes, config, timings, ahead, extra, asked)
         write_started = time.perf_counter()
         report = _write(files, out_dir, records, kept, cache_path, warm)
     # What the writer's loop spent waiting for stages in this thread is theirs, not the writer's.
@@ -197,20 +200,22 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], object]):  # t
 
 
 def _chain_stages(corpus: Corpus, indexes: object, config: SiteConfig, timings: dict[str, float],
-                  ahead: set[str], extra: dict[str, dict[str, object]] | None = None) -> Iterator[SiteFile]:
+                  ahead: set[str], extra: dict[str, dict[str, object]] | None = None,
+                  asked: dict[str, dict[str, object]] | None = None) -> Iterator[SiteFile]:
     """Yield every stage's files in OUTPUT_STAGES order, RUNS_EARLY ones that do not run ahead first;
     stages that run ahead, or beside (start_beside), are started first.
 
     `ahead` receives their names. Their time in `timings` is their own process's; `<name>_wait` is
     how long the writer then waited for them. If the build fails, they are stopped. `extra` holds
-    further keyword arguments of a stage's iter_files, by stage name (never for one run ahead)."""
+    further keyword arguments of a stage's iter_files, by stage name (never for one run ahead);
+    `asked`, of its runs_ahead, which runs in this process (search keys its shards there)."""
     modules = [(name, importlib.import_module(f"sitrep.{name}")) for name in OUTPUT_STAGES]
     started: dict[str, _Ahead] = {}
     beside: list[str] = []
     taken: set[str] = set()
     try:
         for name, module in modules:
-            if _runs_ahead(module, corpus, indexes, config):
+            if _runs_ahead(module, corpus, indexes, config, (asked or {}).get(name, {})):
                 started[name] = _Forked(name, module, corpus, indexes, config)
             elif (helper := _started_beside(module, name, corpus, indexes, config, timings)) is not None:
                 started[name] = helper
@@ -260,11 +265,12 @@ def _started_beside(module: ModuleType, name: str, corpus: Corpus, indexes: obje
     return beside
 
 
-def _runs_ahead(module: ModuleType, corpus: Corpus, indexes: object, config: SiteConfig) -> bool:
+def _runs_ahead(module: ModuleType, corpus: Corpus, indexes: object, config: SiteConfig,
+                asked: dict[str, object]) -> bool:
     if not sys.platform.startswith("linux"):  # fork is the start method that shares the model for free
         return False
     runs_ahead = getattr(module, "runs_ahead", None)
-    return bool(runs_ahead and runs_ahead(corpus, indexes, config))
+    return bool(runs_ahead and runs_ahead(corpus, indexes, config, **asked))
 
 
 class _Forked:

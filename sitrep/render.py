@@ -25,7 +25,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_html, to_text
 from sitrep.model import Corpus, Event, Region, Shape
-from sitrep.page_keys import KeyMemo, PageKeys, build_salt, code_digest
+from sitrep.page_keys import KeyMemo, PageKeys, build_salt, code_digest, same_items
 from sitrep.render_maps import MapMaker
 from sitrep.svgmap import EVENT_TYPE_COLOURS
 from sitrep.urls import output_path, type_slug, url_for
@@ -218,7 +218,7 @@ class EventShortcut:
         corpus = site.corpus
         refs = tuple(tuple(m.items()) for m in (corpus.regions, corpus.actors, corpus.sources))
         last = memo.notes.get("event refs")
-        self.usable = isinstance(last, tuple) and all(map(_same_items, last, refs))
+        self.usable = isinstance(last, tuple) and all(map(same_items, last, refs))
         memo.new_notes["event refs"] = refs
         last_paths = memo.notes.get("event paths")
         self.last_paths: dict[str, str] = last_paths if isinstance(last_paths, dict) else {}
@@ -244,11 +244,6 @@ class EventShortcut:
         self.memo.carry(path)  # type: ignore[arg-type]
         self.paths[event.id] = path  # type: ignore[index]
         return path, last[3]  # type: ignore[return-value]
-
-
-def _same_items(a: tuple[tuple[str, object], ...], b: tuple[tuple[str, object], ...]) -> bool:
-    """Whether two mappings' items are the same ids, in the same order, holding the very same objects."""
-    return len(a) == len(b) and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(a, b, strict=True))
 
 
 def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: KeyMemo | None = None,

@@ -32,6 +32,7 @@ import hashlib
 import itertools
 import json
 import logging
+import operator
 import os
 import struct
 import sys
@@ -48,7 +49,7 @@ from sitrep.blob_cache import BlobCache
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Briefing, Corpus, Event
-from sitrep.page_keys import PageKeys, code_digest
+from sitrep.page_keys import PageKeys, code_digest, same_items
 from sitrep.pagefind_client import PagefindService, Record
 from sitrep.pagefind_files import is_unstable, stabilise
 from sitrep.search_records import (
@@ -215,7 +216,8 @@ def shard_size(config: SiteConfig, dated: int) -> int:
     return next((size for most, size in SMALL_SHARD_SIZES if dated <= most), SHARD_SIZE)
 
 
-def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
+def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig,
+               memo: ShardKeyMemo | None = None) -> bool:
     """Whether the pipeline may build the index beside the other stages (in a forked process).
 
     Yes when Pagefind has up to AHEAD_MAX dated records to index: it then works on the other core
@@ -224,12 +226,15 @@ def runs_ahead(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> bool:
     cache (after an edit: one). A larger index is indexed by a helper process from records the
     build makes (start_beside, search_feed), as a forked child would copy the build's heap; without
     a cache to hand its bundles back through, in the build's process before the other stages
-    (RUNS_EARLY), so Pagefind's memory never adds to the renderers' at their peak."""
+    (RUNS_EARLY), so Pagefind's memory never adds to the renderers' at their peak.
+
+    `memo` (serve): see ShardKeyMemo. A small site's shards are keyed in the forked child, beside
+    the other stages, and the memo does not learn them."""
     dated = count_records(corpus, indexes)[0]
-    return dated <= AHEAD_MAX or to_index(corpus, indexes, config) <= AHEAD_MAX
+    return dated <= AHEAD_MAX or to_index(corpus, indexes, config, memo) <= AHEAD_MAX
 
 
-def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
+def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: ShardKeyMemo | None = None) -> int:
     """Return how many dated records a build of the index must give Pagefind: those of the shards
     whose bundle is not in the cache by its inputs (ShardInputs). Counting stops above AHEAD_MAX
     (a cold build would otherwise key every shard twice)."""
@@ -240,7 +245,7 @@ def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
         return sum(plan.lengths)
     missing = 0
     shards = []
-    for shard in _keyed_shards(plan, corpus, indexes, config.language, bundles):
+    for shard in _keyed_shards(plan, corpus, indexes, config.language, bundles, memo):
         shards.append(shard)
         if shard[2] is None or not bundles.has(shard[2]):
             missing += len(shard[1])
@@ -248,6 +253,23 @@ def to_index(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> int:
                 return missing
     _KEYED.append((corpus, plan, config.language, shards))
     return missing
+
+
+@dataclass(slots=True)
+class ShardKeyMemo:
+    """The last build's shard keys (ShardInputs) with the items each was taken from, for a
+    long-lived process (serve; warm.py): at 100k events, keying every shard took ~1 s of each
+    rebuild after an edit, in the build's process, before the search stage could start.
+
+    A shard's key reads its events (by their files' digests), the regions, actors and sources
+    they name, Sitrep's code and the language (ShardInputs.base). So it is the last build's when
+    its events are the very same objects (validate.CheckMemo gives an unchanged file's event
+    back) and the regions, actors and sources are the same objects under the same ids. A shard
+    holding a briefing is keyed again: its record shows the titles of events it cites."""
+
+    base: bytes = b""
+    refs: tuple[tuple[tuple[str, object], ...], ...] = ()
+    keys: dict[str, tuple[list[Event | Briefing], str]] = dataclasses.field(default_factory=dict)
 
 
 _KEYED: list[tuple[Corpus, ShardPlan, str, list[tuple[str, list[Event | Briefing], str | None]]]] = []
@@ -375,12 +397,32 @@ def _bundles(config: SiteConfig) -> BlobCache:
 
 
 def _keyed_shards(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: str,
-                  bundles: BlobCache) -> Iterator[tuple[str, list[Event | Briefing], str | None]]:
+                  bundles: BlobCache, memo: ShardKeyMemo | None = None,
+                  ) -> Iterator[tuple[str, list[Event | Briefing], str | None]]:
     """Yield each shard of dated records (with more than one shard): its name, what its records are
-    made from, and its key by those inputs (None without a cache, or when ShardInputs has none)."""
+    made from, and its key by those inputs (None without a cache, or when ShardInputs has none).
+    With a `memo`, a shard made of the same objects as at the last build keeps its key
+    (ShardKeyMemo); the memo learns this build's once every shard is keyed."""
     inputs = ShardInputs(corpus, language)
+    keyed = bundles.folder is not None
+    refs = tuple(tuple(m.items()) for m in (corpus.regions, corpus.actors, corpus.sources))
+    usable = memo is not None and memo.base == inputs.base and len(memo.refs) == len(refs) and all(
+        map(same_items, memo.refs, refs))
+    known = memo.keys if memo is not None and usable else {}
+    new: dict[str, tuple[list[Event | Briefing], str]] = {}
     for name, items in plan.chunks(dated_items(corpus, indexes)):
-        yield name, items, inputs.key(items, f"{name}/") if bundles.folder is not None else None
+        key: str | None = None
+        if keyed:
+            last = known.get(name)
+            if last is not None and len(last[0]) == len(items) and all(map(operator.is_, last[0], items)):
+                key = last[1]
+            else:
+                key = inputs.key(items, f"{name}/")
+            if key is not None and all(type(item) is Event for item in items):
+                new[name] = (items, key)
+        yield name, items, key
+    if memo is not None and keyed:
+        memo.base, memo.refs, memo.keys = inputs.base, refs, new
 
 
 def _in_pairs(shards: Iterable[tuple[str, list[Event | Briefing], str | None]], bundles: BlobCache,

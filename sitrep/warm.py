@@ -16,6 +16,8 @@ identity, so a part that no longer applies costs time, never a stale page:
 - `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo);
 - `exports`: each month's export fragments by their key, and each export file's events with their
   files' digests (export.ExportMemo);
+- `search`: each shard's key for the search index with the events it was taken from
+  (search.ShardKeyMemo);
 - `manifest`: the writer's records of the last build (write.Manifest), not read back from disk.
 
 The parse cache and the writer's records are saved at the first build and by `save`, which
@@ -34,6 +36,7 @@ from sitrep.check_cache import memo_path, save_memo
 from sitrep.export import ExportMemo
 from sitrep.load import FileStamps, ParseCache
 from sitrep.page_keys import KeyMemo
+from sitrep.search import ShardKeyMemo
 from sitrep.validate import CheckMemo
 from sitrep.write import Manifest
 
@@ -49,6 +52,7 @@ class Warm:
     check: CheckMemo = field(default_factory=CheckMemo)
     keys: KeyMemo = field(default_factory=KeyMemo)
     exports: ExportMemo = field(default_factory=ExportMemo)
+    search: ShardKeyMemo = field(default_factory=ShardKeyMemo)
     manifest: Manifest | None = None
     check_found: bool = False
     """Whether `check` started from a memo read from disk (check_cache)."""
@@ -62,6 +66,7 @@ class Warm:
             self.site = site
             self.stamps, self.parse = {}, None
             self.check, self.keys, self.exports, self.manifest = CheckMemo(), KeyMemo(), ExportMemo(), None
+            self.search = ShardKeyMemo()
             self.check_found, self.check_changes = False, 0
         return self
 

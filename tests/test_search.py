@@ -17,10 +17,11 @@ import pytest
 from sitrep import search
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes, build_indexes
+from sitrep.load import ParseCache, load
 from sitrep.model import Corpus
 from sitrep.pagefind_client import Record
 from sitrep.search_records import iter_records
-from sitrep.validate import load_corpus
+from sitrep.validate import CheckMemo, check, load_corpus
 from sitrep.write import OutputFile, check_path
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
@@ -396,3 +397,57 @@ def test_the_stage_uses_the_shard_keys_to_index_made_for_the_same_corpus(tmp_pat
     files = {f.path: f.data for f in search.iter_files(edited, build_indexes(edited), cached)}
     assert files == {f.path: f.data for f in search.iter_files(edited, build_indexes(edited), _sharded(2))}
     assert files != first and not search._KEYED
+
+
+def _checked(content: Path, memo: CheckMemo) -> tuple[Corpus, Indexes]:
+    corpus = check(load(content, ParseCache(None)), memo).corpus
+    assert corpus is not None
+    return corpus, build_indexes(corpus)
+
+
+@pytest.mark.parametrize(("rel", "old", "new"), [
+    ("events/2019/2019-04-11-homs-eastern-desert-attacks.yaml", "title: ", "title: Corrected "),
+    ("actors/islamic-state.yaml", "name: ", "name: Renamed "),
+    ("briefings/2019-04-week-15.md", "summary: ", "summary: Revised. "),
+])
+def test_a_memo_keeps_the_keys_of_shards_made_of_the_same_objects(tmp_path: Path, rel: str, old: str,
+                                                                   new: str) -> None:
+    # serve keeps a ShardKeyMemo: a shard whose events are the very objects of the last build, with
+    # the same regions, actors and sources, keeps its key without keying it again; the keys are
+    # always those a build without the memo makes.
+    content = Path(shutil.copytree(MINIMAL, tmp_path / "content"))
+    config = dataclasses.replace(_sharded(2), cache_dir=tmp_path / "cache")
+    checks, memo = CheckMemo(), search.ShardKeyMemo()
+
+    def keyed(corpus: Corpus, indexes: Indexes, with_memo: bool) -> list[tuple[str, str | None]]:
+        plan = search.ShardPlan.for_corpus(corpus, indexes, config)
+        shards = search._keyed_shards(plan, corpus, indexes, config.language, search._bundles(config),
+                                      memo if with_memo else None)
+        return [(name, key) for name, _items, key in shards]
+
+    corpus, indexes = _checked(content, checks)
+    first = keyed(corpus, indexes, True)
+    assert first == keyed(corpus, indexes, False) and all(key for _name, key in first)
+    assert memo.keys  # shards with a briefing are keyed again each time: not all of them are here
+    counted: list[int] = []
+    inputs_key = search.ShardInputs.key
+
+    def counting(self: search.ShardInputs, items: list, subdir: str) -> str | None:
+        counted.append(len(items))
+        return inputs_key(self, items, subdir)
+
+    search.ShardInputs.key = counting  # type: ignore[method-assign]
+    try:
+        assert keyed(*_checked(content, checks), True) == first
+        with_briefing = len(first) - len(memo.keys)
+        assert len(counted) == with_briefing  # only shards holding a briefing
+        path = content / rel
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        counted.clear()
+        edited = _checked(content, checks)
+        again = keyed(*edited, True)
+    finally:
+        search.ShardInputs.key = inputs_key  # type: ignore[method-assign]
+    assert again == keyed(*edited, False) and again != first
+    expected = {"events": with_briefing + 1, "actors": len(first), "briefings": with_briefing}
+    assert len(counted) == expected[rel.split("/")[0]] and with_briefing < len(first) - 1
