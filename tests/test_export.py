@@ -192,6 +192,14 @@ def test_months_kept_in_the_cache_give_the_files_a_fresh_build_makes(tmp_path: P
     for entry in folder.iterdir():  # damaged entries are made again, never published
         entry.write_bytes(b"[\"not a fragment\"")
     assert _exports(content, cached) == renamed
+    shutil.rmtree(folder)
+    assert _exports(content, cached) == renamed
+    for entry in folder.iterdir():  # JSON, but not a list of fragments: as many numbers as events
+        count = len(json.loads(entry.read_bytes()))
+        entry.write_bytes(json.dumps(list(range(count))).encode())
+    assert _exports(content, cached) == renamed
+    assert export._decoded(b'["a", "\\u00e9"]') == [b"a", "\u00e9".encode()]
+    assert export._decoded(b'{"a": "b"}') is None and export._decoded(b"[1]") is None
 
 
 def test_an_export_files_digests_are_reused_only_for_the_same_event_objects() -> None:
