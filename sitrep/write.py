@@ -28,6 +28,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -203,7 +204,12 @@ class Manifest:
 
     def record(self, rel: str, st: os.stat_result, data: bytes, key: bytes = b"") -> None:
         if self.path is not None:
-            self.fresh[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, _digest(data), key)
+            self.note(rel, st, _digest(data), key)
+
+    def note(self, rel: str, st: os.stat_result, digest: bytes, key: bytes = b"") -> None:
+        """Record `rel` as written, its bytes' digest (_digest) already taken."""
+        if self.path is not None:
+            self.fresh[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, digest, key)
 
     def following(self) -> Manifest:
         """Return the manifest the next build reads: this build's records, without a file read."""
@@ -493,12 +499,18 @@ def _link_tree(src: Path, dst: Path) -> _OldSite:
 
 def _write_files(files: Iterable[SiteFile], staging: Path, old: set[str],
                  manifest: Manifest | None = None) -> tuple[list[str], int, set[str], int]:
+    manifest = manifest or Manifest(None)
+    with _Putter(manifest) as putter:
+        return _write_each(files, staging, old, manifest, putter)
+
+
+def _write_each(files: Iterable[SiteFile], staging: Path, old: set[str], manifest: Manifest,
+                putter: _Putter) -> tuple[list[str], int, set[str], int]:
     written: list[str] = []
     produced: set[str] = set()
     folded: dict[str, str] = {}
     unchanged = kept = 0
     made_dirs: set[Path] = set()
-    manifest = manifest or Manifest(None)
     root = str(staging)
     checked = manifest.entries  # paths this writer wrote before, checked then
     for f in files:
@@ -526,16 +538,78 @@ def _write_files(files: Iterable[SiteFile], staging: Path, old: set[str],
         if target.parent not in made_dirs:
             _make_parent(staging, path, produced)
             made_dirs.add(target.parent)
+        written.append(path)
+        if len(data) >= BESIDE_BYTES:
+            if target.is_dir() and not target.is_symlink():  # a folder of the old site, now a file
+                _clear_folder(target, path, produced)
+            putter.put(path, target, data, key, path not in old)
+            continue
         st = None if path in old else _write_new(target, data)
         if st is None:
             if target.is_dir() and not target.is_symlink():  # a folder of the old site, now a file
                 _clear_folder(target, path, produced)
-            tmp = target.with_name(f".{target.name}.tmp")
-            st = _write_new(tmp, data, exclusive=False)
-            os.replace(tmp, target)  # replaces the hard link, so the old site's copy is untouched
+            st = _replace(target, data)
         manifest.record(path, st, data, key)
-        written.append(path)
+    putter.finish()
     return written, unchanged, produced, kept
+
+
+BESIDE_BYTES = 4 << 20
+"""Files this large (the whole-site exports, hundreds of MB at 100k events) are written and hashed
+on a thread beside the writer's loop, which goes on with the next files meanwhile: both release
+the GIL. One at a time, so at most one such file waits in memory beyond what the build holds."""
+
+
+def _replace(target: Path, data: bytes) -> os.stat_result:
+    """Write `data` at `target` through a temporary file: replacing the hard link leaves the old
+    site's copy untouched."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    st = _write_new(tmp, data, exclusive=False)
+    os.replace(tmp, target)
+    return st
+
+
+class _Putter:
+    """Writes large files on one thread beside the writer's loop (BESIDE_BYTES) and records them in
+    the manifest once written. Leaving its `with` waits for the file in hand, so nothing writes into
+    staging once the writer is done with it, whether the build succeeded or not."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self._manifest = manifest
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: tuple[str, bytes, Future[tuple[os.stat_result, bytes]]] | None = None
+
+    def __enter__(self) -> _Putter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pending is not None:  # the build failed: let the write end, then fail as it did
+            with suppress(Exception):
+                self._pending[2].result()
+            self._pending = None
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def put(self, path: str, target: Path, data: bytes, key: bytes, fresh: bool) -> None:
+        """Write `data` at `target` (`fresh`: no old file is there), once the file in hand is written."""
+        self.finish()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="sitrep-write")
+        hashed = self._manifest.path is not None
+        self._pending = (path, key, self._pool.submit(_put, target, data, fresh, hashed))
+
+    def finish(self) -> None:
+        """Wait for the file in hand and record it; raise what writing it raised."""
+        if self._pending is not None:
+            path, key, job = self._pending
+            self._pending = None
+            st, digest = job.result()
+            self._manifest.note(path, st, digest, key)
+
+
+def _put(target: Path, data: bytes, fresh: bool, hashed: bool) -> tuple[os.stat_result, bytes]:
+    st = (_write_new(target, data) if fresh else None) or _replace(target, data)
+    return st, _digest(data) if hashed else b""
 
 
 def _unchanged(manifest: Manifest, path: str, target: Path, data: bytes, key: bytes = b"") -> bool:

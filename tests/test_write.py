@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitrep import write
 from sitrep.write import (
     MARKER,
     MAX_NAME,
@@ -24,6 +25,15 @@ from sitrep.write import (
     folder_stamps,
     write_site,
 )
+
+
+@pytest.fixture(autouse=True, params=["in the loop", "beside"])
+def large_files(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test twice: files written in the writer's loop, and every file taken as a large one,
+    written on the thread beside it (write.BESIDE_BYTES)."""
+    if request.param == "beside":
+        monkeypatch.setattr(write, "BESIDE_BYTES", 1)
+    return str(request.param)
 
 
 def files(paths: dict[str, str] | None = None, **named: str) -> list[OutputFile]:
@@ -438,3 +448,24 @@ def test_an_empty_folder_made_in_the_site_by_hand_does_not_come_back_from_the_sp
         report = write_site(files(a=text, b__c="1"), out, manifest=manifest)
         assert not (out / "made").exists(), text
     assert report.from_spare
+
+
+def test_a_large_file_that_fails_to_write_fails_the_build_and_keeps_the_old_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, large_files: str) -> None:
+    # As a full disk would: the failure on the thread beside the loop is the build's, raised
+    # before the swap, and the staging folder is gone.
+    out = tmp_path / "site"
+    write_site(files({"data/big.json": "old", "index.html": "home"}), out)
+    before = snapshot(out)
+    real = write._write_new
+
+    def full_disk(target: Path, data: bytes, *, exclusive: bool = True) -> os.stat_result | None:
+        if "big.json" in target.name:
+            raise OSError(28, "No space left on device")
+        return real(target, data, exclusive=exclusive)
+
+    monkeypatch.setattr(write, "_write_new", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write_site(files({"data/big.json": "new" * 10, "index.html": "home", "z/after.html": "later"}), out)
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".site.staging-*"))
