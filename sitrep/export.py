@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitrep import page_keys, vocab
 from sitrep.blob_cache import BlobCache
@@ -35,6 +35,9 @@ from sitrep.index import Indexes
 from sitrep.model import Corpus, Event
 from sitrep.urls import absolute_url, output_path, url_for
 from sitrep.write import OutputFile, PendingFile, SiteFile
+
+if TYPE_CHECKING:
+    from sitrep.feeds import FeedMemo
 
 ACLED_COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
@@ -343,6 +346,7 @@ class ExportMemo:
     """What a long-lived process (serve; warm.py) keeps of the exports between builds."""
 
     fragments: FragmentMemo = field(default_factory=dict)
+    feeds: FeedMemo = field(default_factory=dict)
     digests: dict[Scope, tuple[Sequence[Event], bytes | None]] = field(default_factory=dict)
     """Each file's events and their files' digests, joined (_ScopeDigests)."""
 
@@ -467,10 +471,11 @@ def _names_digest(corpus: Corpus) -> bytes:
     return hashlib.blake2b(json.dumps(names, sort_keys=True).encode(), digest_size=20).digest()
 
 
-def _feeds(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
+def _feeds(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: ExportMemo | None = None
+           ) -> Iterator[SiteFile]:
     from sitrep.feeds import iter_files
 
-    return iter_files(corpus, indexes, config)
+    return iter_files(corpus, indexes, config, memo.feeds if memo is not None else None)
 
 
 def _sitemap(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
@@ -496,5 +501,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
     for fmt, exporter in EXPORTERS.items():
         if fmt in FORMATS:
             yield from exporter(corpus, indexes, config, fragments, digests)
+        elif fmt == "atom":
+            yield from exporter(corpus, indexes, config, memo)
         else:
             yield from exporter(corpus, indexes, config)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from functools import partial
 from importlib.metadata import version
+from operator import is_
 
 from feedgen.feed import FeedGenerator
 
@@ -112,20 +113,42 @@ def feed_salt(config: SiteConfig) -> bytes:
     return salt(config, f"feedgen {version('feedgen')}".encode())
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[SiteFile]:
+FeedMemo = dict[str, tuple[Sequence[Event], list[Event]]]
+"""Feed URL → the events the feed chose from at the last build and those it chose (newest), kept
+by a long-lived process (serve; export.ExportMemo)."""
+
+
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
+               memo: FeedMemo | None = None) -> Iterator[SiteFile]:
     """Yield /feeds/atom.xml and one feed per region and per actor.
 
     Each comes as a PendingFile keyed by all it is made from (its title, URLs, chosen events and
-    their regions, which entry summaries name), so a rebuild makes only the feeds an edit reaches."""
+    their regions, which entry summaries name), so a rebuild makes only the feeds an edit reaches.
+    With a `memo`, a feed choosing from the very same events as at the last build takes the same
+    ones without choosing again: at 100k events, choosing every feed's took ~0.5 s of a rebuild."""
+    scopes = []
+    old = memo if memo is not None else {}
+    new: FeedMemo = {}
+    for title, feed_url, page_url, events in _scopes(corpus, indexes, config):
+        last = old.get(feed_url)
+        if last is not None and len(last[0]) == len(events) and all(map(is_, last[0], events)):
+            chosen = last[1]
+        else:
+            chosen = newest(events)
+        new[feed_url] = (events, chosen)
+        scopes.append((title, feed_url, page_url, chosen))
     # A feed with no events still needs an `updated`: the corpus' newest change keeps builds stable.
-    fallback = max((e.updated for e in indexes.listed), default=_EPOCH)
+    # The site's feed chose the newest change first.
+    fallback = scopes[0][3][0].updated if scopes[0][3] else _EPOCH
     summaries: dict[str, str] = {}
     keys = PageKeys(feed_salt(config), corpus.file_digest)
-    for title, feed_url, page_url, events in _scopes(corpus, indexes, config):
-        chosen = newest(events)
+    for title, feed_url, page_url, chosen in scopes:
         regions = tuple(corpus.regions.get(e.region) for e in chosen)
         key = keys.key("atom", (title, feed_url, page_url, chosen, regions, fallback))
         make = partial(feed_xml, title, absolute_url(feed_url, config), absolute_url(page_url, config),
                        chosen, corpus, config, fallback, summaries)
         path = output_path(feed_url, config)
         yield OutputFile(path, make()) if key is None else PendingFile(path, key, make)
+    if memo is not None:
+        memo.clear()
+        memo.update(new)

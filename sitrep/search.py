@@ -262,14 +262,15 @@ class ShardKeyMemo:
     rebuild after an edit, in the build's process, before the search stage could start.
 
     A shard's key reads its events (by their files' digests), the regions, actors and sources
-    they name, Sitrep's code and the language (ShardInputs.base). So it is the last build's when
-    its events are the very same objects (validate.CheckMemo gives an unchanged file's event
-    back) and the regions, actors and sources are the same objects under the same ids. A shard
-    holding a briefing is keyed again: its record shows the titles of events it cites."""
+    they name, Sitrep's code and the language (ShardInputs.base), and a briefing's record the
+    events it cites. So it is the last build's when its events are the very same objects
+    (validate.CheckMemo gives an unchanged file's back), its briefings equal, the events they cite
+    the same objects, and the regions, actors and sources the same objects under the same ids."""
 
     base: bytes = b""
     refs: tuple[tuple[tuple[str, object], ...], ...] = ()
-    keys: dict[str, tuple[list[Event | Briefing], str]] = dataclasses.field(default_factory=dict)
+    keys: dict[str, tuple[list[Event | Briefing], tuple[Event | None, ...], str]] = dataclasses.field(
+        default_factory=dict)
 
 
 _KEYED: list[tuple[Corpus, ShardPlan, str, list[tuple[str, list[Event | Briefing], str | None]]]] = []
@@ -409,20 +410,35 @@ def _keyed_shards(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: s
     usable = memo is not None and memo.base == inputs.base and len(memo.refs) == len(refs) and all(
         map(same_items, memo.refs, refs))
     known = memo.keys if memo is not None and usable else {}
-    new: dict[str, tuple[list[Event | Briefing], str]] = {}
+    new: dict[str, tuple[list[Event | Briefing], tuple[Event | None, ...], str]] = {}
     for name, items in plan.chunks(dated_items(corpus, indexes)):
         key: str | None = None
         if keyed:
+            cited = tuple(corpus.events_by_id.get(e) for item in items if type(item) is not Event
+                          for e in cited_events(item))  # type: ignore[arg-type]
             last = known.get(name)
-            if last is not None and len(last[0]) == len(items) and all(map(operator.is_, last[0], items)):
-                key = last[1]
+            if (last is not None and _same_objects(last[0], items, inputs.keys)
+                    and _same_objects(last[1], cited)):
+                key = last[2]
             else:
                 key = inputs.key(items, f"{name}/")
-            if key is not None and all(type(item) is Event for item in items):
-                new[name] = (items, key)
+            if key is not None:
+                new[name] = (items, cited, key)
         yield name, items, key
     if memo is not None and keyed:
         memo.base, memo.refs, memo.keys = inputs.base, refs, new
+
+
+def _same_objects(a: Sequence[object], b: Sequence[object], keys: PageKeys | None = None) -> bool:
+    """Whether two shards' items are the very same objects, but for briefings, which validating
+    makes anew at each build (they are checked against the events): those must have the same
+    digest in `keys`, as ShardInputs.key takes it."""
+    if len(a) != len(b):
+        return False
+    if all(map(operator.is_, a, b)):
+        return True
+    return keys is not None and all(x is y or (type(x) is Briefing and keys.shared(x) == keys.shared(y))
+                                    for x, y in zip(a, b, strict=True))
 
 
 def _in_pairs(shards: Iterable[tuple[str, list[Event | Briefing], str | None]], bundles: BlobCache,

@@ -11,8 +11,9 @@ import pytest
 from sitrep import feeds
 from sitrep.config import SiteConfig
 from sitrep.index import build_indexes
+from sitrep.load import ParseCache, load
 from sitrep.synth import synth
-from sitrep.validate import load_corpus
+from sitrep.validate import CheckMemo, check, load_corpus
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
 CONFIG = SiteConfig(site_name="Test", site_url="https://example.org/sitrep/")
@@ -91,3 +92,35 @@ def test_feeds_hold_the_newest_50_newest_first(large) -> None:  # type: ignore[n
     for feed in built.values():
         _assert_valid_atom(feed)
         assert len(feed.findall(f"{A}entry")) <= feeds.FEED_SIZE
+
+
+def test_a_memo_chooses_again_only_for_feeds_whose_events_changed(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # serve keeps a FeedMemo: a feed choosing from the very same event objects as at the last build
+    # takes the same entries; the feeds are always those a build without the memo makes.
+    content = tmp_path / "content"
+    synth(120, content, seed=5)
+    checks, memo = CheckMemo(), {}
+    chose: list[int] = []
+    real = feeds.newest
+    monkeypatch.setattr(feeds, "newest", lambda events: chose.append(len(events)) or real(events))
+
+    def built(with_memo: bool) -> dict[str, bytes]:
+        corpus = check(load(content, ParseCache(None)), checks).corpus
+        assert corpus is not None
+        indexes = build_indexes(corpus)
+        made = feeds.iter_files(corpus, indexes, CONFIG, memo if with_memo else None)
+        return {f.path: f.data for f in made}
+
+    first = built(True)
+    scopes = len(chose)
+    chose.clear()
+    assert built(True) == first and chose == []
+    event = next(p for p in sorted((content / "events").rglob("*.yaml"))
+                 if "status: published" in p.read_text(encoding="utf-8"))
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Corrected ", 1) +
+                     "revisions:\n- date: 2030-01-01\n  note: Corrected the title.\n", encoding="utf-8")
+    edited = built(True)
+    assert 2 <= len(chose) < scopes  # the site's, its region's and its actors' feeds
+    assert edited == built(False) and edited["feeds/atom.xml"] != first["feeds/atom.xml"]
+    assert b"Corrected" in edited["feeds/atom.xml"]
