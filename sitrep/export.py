@@ -38,6 +38,7 @@ from sitrep.write import OutputFile, PendingFile, SiteFile
 
 if TYPE_CHECKING:
     from sitrep.feeds import FeedMemo
+    from sitrep.sitemap import LatestMemo
 
 ACLED_COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
@@ -347,6 +348,9 @@ class ExportMemo:
 
     fragments: FragmentMemo = field(default_factory=dict)
     feeds: FeedMemo = field(default_factory=dict)
+    """Each feed's entries with the events they were chosen from (feeds.iter_files)."""
+    sitemap: LatestMemo = field(default_factory=dict)
+    """Each listing's last-modified date in the sitemap with its events (sitemap.entries)."""
     digests: dict[Scope, tuple[Sequence[Event], bytes | None]] = field(default_factory=dict)
     """Each file's events and their files' digests, joined (_ScopeDigests)."""
 
@@ -478,10 +482,11 @@ def _feeds(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: ExportMem
     return iter_files(corpus, indexes, config, memo.feeds if memo is not None else None)
 
 
-def _sitemap(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[OutputFile]:
+def _sitemap(corpus: Corpus, indexes: Indexes, config: SiteConfig, memo: ExportMemo | None = None
+             ) -> Iterator[OutputFile]:
     from sitrep.sitemap import iter_files
 
-    return iter_files(corpus, indexes, config)
+    return iter_files(corpus, indexes, config, memo=memo.sitemap if memo is not None else None)
 
 
 Exporter = Callable[..., Iterator[SiteFile]]
@@ -501,7 +506,5 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
     for fmt, exporter in EXPORTERS.items():
         if fmt in FORMATS:
             yield from exporter(corpus, indexes, config, fragments, digests)
-        elif fmt == "atom":
-            yield from exporter(corpus, indexes, config, memo)
         else:
-            yield from exporter(corpus, indexes, config)
+            yield from exporter(corpus, indexes, config, memo)

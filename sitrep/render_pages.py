@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from sitrep import charts
 from sitrep.config import SiteConfig
-from sitrep.index import Indexes, MonthPoint, Summary, event_actor_ids, event_actor_roles, event_source_ids
+from sitrep.index import Indexes, MonthPoint, Summary, event_actor_ids, event_source_ids
 from sitrep.markup import html_to_text, to_html
 from sitrep.model import Actor, Corpus, Event, Region, Source
 from sitrep.render_context import (
@@ -302,6 +302,16 @@ def _members(corpus: Corpus) -> dict[str, tuple[Actor, ...]]:
     return {k: tuple(v) for k, v in members.items()}
 
 
+def _roles_by_event(by_role: Mapping[str, Sequence[Event]]) -> dict[str, tuple[str, ...]]:
+    """Return event id → the roles (in ROLES order) one actor holds in it, from that actor's
+    index.Indexes.by_actor_role: not from each event's own actors and claims, page after page."""
+    held: dict[str, list[str]] = {}
+    for role in ROLES:
+        for event in by_role.get(role, ()):
+            held.setdefault(event.id, []).append(role)
+    return {event_id: tuple(roles) for event_id, roles in held.items()}
+
+
 def actor_pages(site: Site) -> Iterator[Rendered]:
     """Yield every page of every actor."""
     ix, corpus = site.indexes, site.corpus
@@ -310,15 +320,11 @@ def actor_pages(site: Site) -> Iterator[Rendered]:
         events = ix.by_actor.get(actor.id, ())
         by_role = ix.by_actor_role.get(actor.id, {})
         first = True
-
-        def roles_of(e: Event, a: str = actor.id) -> tuple[str, ...]:
-            held = event_actor_roles(e).get(a, ())
-            return tuple(r for r in ROLES if r in held)
-
+        held = _roles_by_event(by_role)
         for page in listing(site, actor.name, lambda n, a=actor: site.url(a, page=n), events,
                             description=f"Events involving {actor.name}: as perpetrator, target or claimant.",
                             crumbs=site.crumbs(("Actors", site.url("actors"))), section="actors",
-                            roles_of=roles_of):
+                            roles_of=lambda e, held=held: held.get(e.id, ())):
             yield "actor.html", ActorContext(
                 listing=page, actor=actor,
                 affiliations=tuple(corpus.actors[a] for a in actor.affiliations if a in corpus.actors),

@@ -8,9 +8,10 @@ sitemap may only list URLs at or below its own folder, so the parts cannot go in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
+from operator import is_
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
@@ -31,12 +32,40 @@ def _latest(events: Iterable[Event]) -> date | None:
     return max((e.updated for e in events), default=None)
 
 
-def entries(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[Entry]:
-    """Yield every page the site has, in a stable order, with its last-modified date if known."""
+LatestMemo = dict[str, tuple[Sequence[Event], date | None]]
+"""Page URL → the events its last-modified date was taken from at the last build, and that date:
+kept by a long-lived process (serve; export.ExportMemo)."""
+
+
+def entries(corpus: Corpus, indexes: Indexes, config: SiteConfig,
+            memo: LatestMemo | None = None) -> Iterator[Entry]:
+    """Yield every page the site has, in a stable order, with its last-modified date if known.
+
+    With a `memo`, a page listing the very same events as at the last build keeps its date without
+    reading them all again (at 100k events, ~0.3 s of a rebuild). It learns this build's dates
+    once every entry is yielded."""
+    old = memo if memo is not None else {}
+    new: LatestMemo = {}
+
     def u(target: object, *args: object) -> str:
         return url_for(target, *args, config=config)
 
-    yield u("home"), _latest(indexes.listed)
+    def latest(url: str, events: Sequence[Event]) -> date | None:
+        last = old.get(url)
+        found = last[1] if (last is not None and len(last[0]) == len(events)
+                            and all(map(is_, last[0], events))) else _latest(events)
+        new[url] = (events, found)
+        return found
+
+    yield from _entries(corpus, indexes, config, u, latest)
+    if memo is not None:
+        memo.clear()
+        memo.update(new)
+
+
+def _entries(corpus: Corpus, indexes: Indexes, config: SiteConfig, u: Callable[..., str],
+             latest: Callable[[str, Sequence[Event]], date | None]) -> Iterator[Entry]:
+    yield (home := u("home")), latest(home, indexes.listed)
     for kind in ("timeline", "types", "regions", "actors", "sources", "briefings", "map", "search"):
         yield u(kind), None
     for _title, path in config.nav:
@@ -46,15 +75,15 @@ def entries(corpus: Corpus, indexes: Indexes, config: SiteConfig) -> Iterator[En
     for event in indexes.listed:
         yield u(event), event.updated
     for region in sorted(corpus.regions.values(), key=lambda r: r.id):
-        yield u(region), _latest(indexes.by_region.get(region.id, ()))
+        yield (url := u(region)), latest(url, indexes.by_region.get(region.id, ()))
     for actor in sorted(corpus.actors.values(), key=lambda a: a.id):
-        yield u(actor), _latest(indexes.by_actor.get(actor.id, ()))
+        yield (url := u(actor)), latest(url, indexes.by_actor.get(actor.id, ()))
     for source in sorted(corpus.sources.values(), key=lambda s: s.id):
-        yield u(source), _latest(indexes.by_source.get(source.id, ()))
+        yield (url := u(source)), latest(url, indexes.by_source.get(source.id, ()))
     for (year, month), events in indexes.by_month.items():
-        yield u("month", year, month), _latest(events)
+        yield (url := u("month", year, month)), latest(url, events)
     for event_type, events in sorted(indexes.by_type.items()):
-        yield u("type", event_type), _latest(events)
+        yield (url := u("type", event_type)), latest(url, events)
     for briefing in sorted(corpus.briefings.values(), key=lambda b: b.id):
         if briefing.status == "published":
             yield u(briefing), briefing.period_to
@@ -88,11 +117,12 @@ def robots_txt(config: SiteConfig) -> bytes:
     return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n".encode()
 
 
-def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
-               max_urls: int = MAX_URLS) -> Iterator[OutputFile]:
-    """Yield sitemap.xml (a sitemap index and its parts when there are too many URLs) and robots.txt."""
+def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig, max_urls: int = MAX_URLS,
+               memo: LatestMemo | None = None) -> Iterator[OutputFile]:
+    """Yield sitemap.xml (a sitemap index and its parts when there are too many URLs) and robots.txt.
+    `memo`: see entries."""
     sitemap_path = output_path(url_for("sitemap", config=config), config)
-    all_entries = entries(corpus, indexes, config)
+    all_entries = entries(corpus, indexes, config, memo)
     first = list(islice(all_entries, max_urls))
     extra = list(islice(all_entries, max_urls))
     if not extra:

@@ -14,8 +14,9 @@ identity, so a part that no longer applies costs time, never a stale page:
   model objects build after build, which the next part relies on (the first build starts from the
   one a build from the command line saved, check_cache);
 - `keys`: each page's key with the inputs it was taken from (page_keys.KeyMemo);
-- `exports`: each month's export fragments by their key, and each export file's events with their
-  files' digests (export.ExportMemo);
+- `exports`: each month's export fragments by their key, each export file's events with their
+  files' digests, each feed's entries and each listing's date in the sitemap with the events they
+  were taken from (export.ExportMemo);
 - `search`: each shard's key for the search index with the events it was taken from
   (search.ShardKeyMemo);
 - `manifest`: the writer's records of the last build (write.Manifest), not read back from disk.

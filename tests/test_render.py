@@ -320,3 +320,25 @@ def test_compiled_templates_are_kept_in_the_cache_folder(tmp_path: Path) -> None
     base.write_text(base.read_text(encoding="utf-8") + "{# edited #}\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="compiled although"):
         env.get_template("base.html")  # the source changed: the cached code is not used
+
+
+def test_an_actors_roles_in_each_event_come_from_its_role_index(tmp_path: Path) -> None:
+    # Actor pages take each listed event's roles from Indexes.by_actor_role: the roles the event's
+    # own actors and claims give that actor, in ROLES order.
+    from sitrep.index import build_indexes, event_actor_roles
+    from sitrep.render_pages import ROLES, _roles_by_event
+    from sitrep.synth import synth
+    from sitrep.validate import load_corpus
+
+    synth(300, tmp_path / "content", seed=11)
+    corpus = load_corpus(tmp_path / "content")
+    indexes = build_indexes(corpus)
+    compared, several = 0, False
+    for actor_id, events in indexes.by_actor.items():
+        held = _roles_by_event(indexes.by_actor_role.get(actor_id, {}))
+        several = several or any(len(roles) > 1 for roles in held.values())
+        for event in events:
+            roles = event_actor_roles(event).get(actor_id, ())
+            assert held[event.id] == tuple(r for r in ROLES if r in roles), (actor_id, event.id)
+            compared += 1
+    assert compared > 300 and several  # some actor holds two roles in one event
