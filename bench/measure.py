@@ -1,4 +1,5 @@
-"""Measuring a build: wall time, peak memory of the whole process tree, and what changed on disk."""
+"""Measuring a build: wall time, CPU time and peak memory of the whole process tree, how many cores
+the machine kept busy while it ran, and what changed on disk."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ class Run:
     """Largest resident set of any single process in the tree (from the kernel; not sampled)."""
     returncode: int
     output: str
+    cpu_s: float = 0.0
+    """User and system time of the command and every descendant it waited for (from the kernel)."""
+    busy: tuple[float, ...] = ()
+    """Cores the whole machine kept busy in each tenth of the run (from /proc/stat, sampled): shows
+    where a build leaves a core idle. Other work on the machine counts too (see the load average)."""
 
 
 def run(cmd: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Run:
@@ -43,7 +49,8 @@ def run(cmd: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | No
     sampler.stop()
     reader.join()
     return Run(seconds, sampler.peak_kb / 1024, usage.ru_maxrss / 1024, proc.returncode,
-               b"".join(chunks).decode("utf-8", "replace"))
+               b"".join(chunks).decode("utf-8", "replace"), usage.ru_utime + usage.ru_stime,
+               busy_by_tenth(sampler.cpu))
 
 
 class _Sampler(threading.Thread):
@@ -53,16 +60,62 @@ class _Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.root = root
         self.peak_kb = 0
+        self.cpu: list[CpuSample] = []
         self._halt = threading.Event()
 
     def run(self) -> None:
         while not self._halt.is_set():
+            self.cpu.append(_cpu_sample())
             self.peak_kb = max(self.peak_kb, sum(_memory_kb(pid) for pid in _tree(self.root)))
             self._halt.wait(SAMPLE_EVERY_S)
+        self.cpu.append(_cpu_sample())
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+
+CpuSample = tuple[float, int, int]
+"""(monotonic seconds, all CPU time, idle CPU time) of the whole machine, in clock ticks."""
+
+
+def _cpu_sample() -> CpuSample:
+    try:
+        with open("/proc/stat", "rb") as fh:
+            ticks = [int(v) for v in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        ticks = [0] * 8
+    # user nice system idle iowait irq softirq steal: time waiting on the disk counts as idle.
+    return time.monotonic(), sum(ticks), ticks[3] + ticks[4]
+
+
+def _cores() -> int:
+    """The CPUs /proc/stat's first line adds up (os.cpu_count may see more than a container has)."""
+    try:
+        with open("/proc/stat", "rb") as fh:
+            return sum(1 for line in fh if line[:3] == b"cpu" and line[3:4].isdigit()) or 1
+    except OSError:
+        return os.cpu_count() or 1
+
+
+def busy_by_tenth(samples: Sequence[CpuSample], cores: int | None = None) -> tuple[float, ...]:
+    """Return the cores busy in each tenth of the time `samples` span; () for a run too short to
+    split (fewer than two samples a tenth) or where /proc/stat could not be read."""
+    if len(samples) < 20 or samples[-1][1] == samples[0][1]:
+        return ()
+    cores = cores or _cores()
+    start, end = samples[0][0], samples[-1][0]
+    out: list[float] = []
+    for tenth in range(10):
+        lo, hi = start + (end - start) * tenth / 10, start + (end - start) * (tenth + 1) / 10
+        a, b = _nearest(samples, lo), _nearest(samples, hi)
+        total, idle = b[1] - a[1], b[2] - a[2]
+        out.append(round(cores * (1 - idle / total), 2) if total > 0 else 0.0)
+    return tuple(out)
+
+
+def _nearest(samples: Sequence[CpuSample], at: float) -> CpuSample:
+    return min(samples, key=lambda s: abs(s[0] - at))
 
 
 def _tree(root: int) -> list[int]:

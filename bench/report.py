@@ -109,6 +109,7 @@ def render(results: Sequence[Any], mach: dict[str, Any]) -> str:
           r["hugo"].get("peak_mb"), r["sitrep"].get("mb"), r["hugo"].get("mb"), r["sitrep"].get("pages"),
           r["hugo"].get("pages"), r["sitrep"].get("files"), r["hugo"].get("files"),
           1000 * r["sitrep"]["seconds"] / r["n"] if r["sitrep"].get("seconds") else None) for r in rs])
+    lines += _cores_used(rs)
     stages = [s for s in STAGE_ORDER if any(s in r["stages"] for r in rs)]
     stages += [*sorted({s for r in rs for s in r["stages"]} - set(stages) - {"total"}), "total"]
     lines += ["", "## Sitrep's stages, cold build (s)", "",
@@ -171,6 +172,27 @@ def render(results: Sequence[Any], mach: dict[str, Any]) -> str:
             lines += ["", f"## Profile of a cold build at {r['n']} events (cProfile; slower than unprofiled)",
                       "", "```", trim_profile(r["profile"]), "```"]
     return "\n".join(lines) + "\n"
+
+
+def _cores_used(rs: Sequence[dict[str, Any]]) -> list[str]:
+    """Return the table of CPU time and busy cores of both cold builds: the wall time a build could
+    still gain on this machine by keeping every core busy, and where in the build it leaves one idle."""
+    measured = [r for r in rs if r["sitrep"].get("cpu_s") or r["hugo"].get("cpu_s")]
+    if not measured:
+        return []
+    lines = ["", "CPU time of each cold build's process tree (user + system), the cores it kept busy on "
+             "average (CPU time / wall time), and the cores the machine kept busy in each tenth of the "
+             "build's wall time (from /proc/stat: other work on the machine counts too).", ""]
+    return lines + _table(
+        ("events", "Sitrep CPU s", "Sitrep cores", "Sitrep cores by tenth", "Hugo CPU s", "Hugo cores",
+         "Hugo cores by tenth"),
+        [(r["n"], *_cpu_cells(r["sitrep"]), *_cpu_cells(r["hugo"])) for r in measured])
+
+
+def _cpu_cells(run: dict[str, Any]) -> tuple[object, object, str]:
+    cpu, secs = run.get("cpu_s"), run.get("seconds")
+    return (cpu, cpu / secs if cpu and secs else None,
+            " ".join(f"{b:.1f}" for b in run.get("busy") or ()) or "–")
 
 
 def trim_profile(text: str) -> str:

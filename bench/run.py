@@ -95,6 +95,7 @@ def _cold(work: Path) -> None:
 def _build_stats(result: Run, out: Path) -> dict[str, Any]:
     stats = tree_stats(out)
     return {"seconds": result.seconds, "peak_mb": result.peak_mb, "max_rss_mb": result.max_rss_mb,
+            "cpu_s": result.cpu_s, "busy": list(result.busy),
             "files": stats.files, "pages": stats.pages, "mb": stats.bytes / 1e6}
 
 

@@ -15,7 +15,7 @@ from sitrep.synth import synth
 # bench/ is a folder of scripts at the repo root, not part of the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import hugo_site, report, search_latency
-from bench.measure import changes, run, snapshot, tree_stats
+from bench.measure import busy_by_tenth, changes, run, snapshot, tree_stats
 from bench.run import main as bench_main
 
 needs_hugo = pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed (bench/setup.sh)")
@@ -31,6 +31,31 @@ def test_run_measures_time_and_peak_memory_of_the_process_tree() -> None:
     assert 0.5 < result.seconds < 30
     assert 100 < result.peak_mb < 400
     assert result.max_rss_mb > 100
+
+
+def test_run_counts_the_cpu_time_of_the_tree_and_the_cores_kept_busy() -> None:
+    # The child spins ~1 s itself and ~1 s in a grandchild it waits for: both count.
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass\n"
+    code = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {spin!r}])\n{spin}"
+    result = run([sys.executable, "-c", code])
+    assert result.returncode == 0, result.output
+    cores = os.cpu_count() or 1
+    assert 1.9 <= result.cpu_s <= result.seconds * cores + 0.5
+    assert len(result.busy) == 10
+    assert all(0 <= b <= cores for b in result.busy)
+    assert sum(result.busy) / 10 >= 0.5  # a core spinning most of the time, whatever else runs
+
+
+def test_busy_by_tenth_finds_where_the_cores_were_idle() -> None:
+    # 2 cores, 10 s sampled every 0.1 s: both busy for 4 s, one for 3 s, none for 3 s (ticks of 0.01 s).
+    samples, total, idle = [], 0, 0
+    for i in range(101):
+        samples.append((i / 10, total, idle))
+        busy = 2 if i < 40 else 1 if i < 70 else 0
+        total, idle = total + 20, idle + 10 * (2 - busy)
+    assert busy_by_tenth(samples, cores=2) == (2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0)
+    assert busy_by_tenth(samples[:10], cores=2) == ()  # too short to split in tenths
+    assert busy_by_tenth([(i / 10, 0, 0) for i in range(50)], cores=2) == ()  # /proc/stat unread
 
 
 def test_changes_sees_rewrites_even_with_identical_bytes(tmp_path: Path) -> None:
@@ -85,6 +110,8 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> None:
     assert res["serve_edit"]["event_page_written"] and res["serve_edit"]["search_updated"]
     assert res["serve_edit"]["written"] < res["sitrep"]["files"]
     assert "serve edit s" in text
+    assert res["sitrep"]["cpu_s"] > 0 and res["hugo"]["cpu_s"] > 0
+    assert "| Sitrep CPU s |" in text
     assert res["serve_live"]["page_updated"] and res["serve_live"]["seconds"] > 0
     assert "save to new page s" in text
     queries = res["search"]["queries"]
