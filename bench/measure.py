@@ -11,7 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_EVERY_S = 0.1  # ~2% of one core; the same for Sitrep and Hugo
+SAMPLE_EVERY_S = 0.1
+"""How often the sampler reads the tree's memory, at most: see _Sampler."""
+SAMPLER_SHARE = 0.1
+"""The most of one core the sampler may take from the build it measures."""
 Snapshot = Mapping[str, tuple[int, int]]  # relative path -> (mtime_ns, size)
 
 
@@ -66,13 +69,22 @@ class _Sampler(threading.Thread):
     def run(self) -> None:
         while not self._halt.is_set():
             self.cpu.append(_cpu_sample())
+            started = time.perf_counter()
             self.peak_kb = max(self.peak_kb, sum(_memory_kb(pid) for pid in _tree(self.root)))
-            self._halt.wait(SAMPLE_EVERY_S)
+            # The kernel walks a process's page tables to sum its PSS: ~50 ms for 3 GB, so sampling
+            # Hugo's 6 GB every 0.1 s took half a core from the build being timed. Sample less
+            # often as the tree grows; the peak of a tree that large changes slowly anyway.
+            self._halt.wait(pause_after(time.perf_counter() - started))
         self.cpu.append(_cpu_sample())
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+
+def pause_after(took: float) -> float:
+    """Return how long the sampler waits after a sample that took `took` seconds (SAMPLER_SHARE)."""
+    return max(SAMPLE_EVERY_S, took * (1 - SAMPLER_SHARE) / SAMPLER_SHARE)
 
 
 CpuSample = tuple[float, int, int]

@@ -15,7 +15,7 @@ from sitrep.synth import synth
 # bench/ is a folder of scripts at the repo root, not part of the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import hugo_site, report, search_latency
-from bench.measure import busy_by_tenth, changes, run, snapshot, tree_stats
+from bench.measure import busy_by_tenth, changes, pause_after, run, snapshot, tree_stats
 from bench.run import main as bench_main
 
 needs_hugo = pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed (bench/setup.sh)")
@@ -56,6 +56,12 @@ def test_busy_by_tenth_finds_where_the_cores_were_idle() -> None:
     assert busy_by_tenth(samples, cores=2) == (2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0)
     assert busy_by_tenth(samples[:10], cores=2) == ()  # too short to split in tenths
     assert busy_by_tenth([(i / 10, 0, 0) for i in range(50)], cores=2) == ()  # /proc/stat unread
+
+
+def test_the_sampler_keeps_to_a_tenth_of_a_core_on_a_large_tree() -> None:
+    assert pause_after(0.002) == pytest.approx(0.1)  # a small tree: every 0.1 s
+    took = 0.1  # Hugo's 6 GB: ~0.1 s to sum its PSS
+    assert took / (took + pause_after(took)) == pytest.approx(0.1)
 
 
 def test_changes_sees_rewrites_even_with_identical_bytes(tmp_path: Path) -> None:
