@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 
 from sitrep.config import load_config
+from sitrep.index import Indexes, build_indexes
+from sitrep.load import ParseCache, load
+from sitrep.model import Corpus
 from sitrep.pipeline import build
+from sitrep.validate import CheckMemo, check
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, static_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +37,27 @@ def _unfrozen() -> Iterator[None]:
     objects: unfreeze them after each test, so those in cycles are freed as in any test run."""
     yield
     gc.unfreeze()
+
+
+def checked_again(content: Path, memo: CheckMemo) -> tuple[Corpus, Indexes]:
+    """Load, check and index `content` as serve's next build does, with the check memo it keeps:
+    files unchanged since the memo's last check give back the very same model objects."""
+    corpus = check(load(content, ParseCache(None)), memo).corpus
+    assert corpus is not None
+    return corpus, build_indexes(corpus)
+
+
+def revise_a_published_event(content: Path, title_prefix: str = "") -> Path:
+    """Add a revision (dated 2030-01-01) to the first published event under `content`, and
+    `title_prefix` to its title; return its file."""
+    event = next(p for p in sorted((content / "events").rglob("*.yaml"))
+                 if "status: published" in p.read_text(encoding="utf-8"))
+    text = event.read_text(encoding="utf-8")
+    if title_prefix:
+        text = text.replace("title: ", f"title: {title_prefix}", 1)
+    revision = "revisions:\n- date: 2030-01-01\n  note: Corrected the title.\n"
+    event.write_text(text + revision, encoding="utf-8")
+    return event
 
 
 def site_digests(site: Path) -> dict[str, str]:

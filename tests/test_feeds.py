@@ -11,9 +11,9 @@ import pytest
 from sitrep import feeds
 from sitrep.config import SiteConfig
 from sitrep.index import build_indexes
-from sitrep.load import ParseCache, load
 from sitrep.synth import synth
-from sitrep.validate import CheckMemo, check, load_corpus
+from sitrep.validate import CheckMemo, load_corpus
+from tests.conftest import checked_again, revise_a_published_event
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
 CONFIG = SiteConfig(site_name="Test", site_url="https://example.org/sitrep/")
@@ -106,9 +106,7 @@ def test_a_memo_chooses_again_only_for_feeds_whose_events_changed(tmp_path: Path
     monkeypatch.setattr(feeds, "newest", lambda events: chose.append(len(events)) or real(events))
 
     def built(with_memo: bool) -> dict[str, bytes]:
-        corpus = check(load(content, ParseCache(None)), checks).corpus
-        assert corpus is not None
-        indexes = build_indexes(corpus)
+        corpus, indexes = checked_again(content, checks)
         made = feeds.iter_files(corpus, indexes, CONFIG, memo if with_memo else None)
         return {f.path: f.data for f in made}
 
@@ -116,10 +114,7 @@ def test_a_memo_chooses_again_only_for_feeds_whose_events_changed(tmp_path: Path
     scopes = len(chose)
     chose.clear()
     assert built(True) == first and chose == []
-    event = next(p for p in sorted((content / "events").rglob("*.yaml"))
-                 if "status: published" in p.read_text(encoding="utf-8"))
-    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: Corrected ", 1) +
-                     "revisions:\n- date: 2030-01-01\n  note: Corrected the title.\n", encoding="utf-8")
+    revise_a_published_event(content, "Corrected ")
     edited = built(True)
     assert 2 <= len(chose) < scopes  # the site's, its region's and its actors' feeds
     assert edited == built(False) and edited["feeds/atom.xml"] != first["feeds/atom.xml"]

@@ -17,12 +17,12 @@ import pytest
 from sitrep import search
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes, build_indexes
-from sitrep.load import ParseCache, load
 from sitrep.model import Corpus
 from sitrep.pagefind_client import Record
 from sitrep.search_records import iter_records
-from sitrep.validate import CheckMemo, check, load_corpus
+from sitrep.validate import CheckMemo, load_corpus
 from sitrep.write import OutputFile, check_path
+from tests.conftest import checked_again
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
 HOMS = "2019-04-11-homs-eastern-desert-attacks"
@@ -399,12 +399,6 @@ def test_the_stage_uses_the_shard_keys_to_index_made_for_the_same_corpus(tmp_pat
     assert files != first and not search._KEYED
 
 
-def _checked(content: Path, memo: CheckMemo) -> tuple[Corpus, Indexes]:
-    corpus = check(load(content, ParseCache(None)), memo).corpus
-    assert corpus is not None
-    return corpus, build_indexes(corpus)
-
-
 @pytest.mark.parametrize(("rel", "old", "new"), [
     ("events/2019/2019-04-11-homs-eastern-desert-attacks.yaml", "title: ", "title: Corrected "),
     ("actors/islamic-state.yaml", "name: ", "name: Renamed "),
@@ -425,7 +419,7 @@ def test_a_memo_keeps_the_keys_of_shards_made_of_the_same_objects(tmp_path: Path
                                       memo if with_memo else None)
         return [(name, key) for name, _items, key in shards]
 
-    corpus, indexes = _checked(content, checks)
+    corpus, indexes = checked_again(content, checks)
     first = keyed(corpus, indexes, True)
     assert first == keyed(corpus, indexes, False) and all(key for _name, key in first)
     assert len(memo.keys) == len(first)
@@ -438,12 +432,12 @@ def test_a_memo_keeps_the_keys_of_shards_made_of_the_same_objects(tmp_path: Path
 
     search.ShardInputs.key = counting  # type: ignore[method-assign]
     try:
-        assert keyed(*_checked(content, checks), True) == first
+        assert keyed(*checked_again(content, checks), True) == first
         assert counted == []
         path = content / rel
         path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
         counted.clear()
-        edited = _checked(content, checks)
+        edited = checked_again(content, checks)
         again = keyed(*edited, True)
     finally:
         search.ShardInputs.key = inputs_key  # type: ignore[method-assign]

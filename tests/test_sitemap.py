@@ -11,6 +11,7 @@ from sitrep import sitemap
 from sitrep.config import SiteConfig
 from sitrep.index import build_indexes
 from sitrep.validate import load_corpus
+from tests.conftest import checked_again, revise_a_published_event
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal" / "content"
 CONFIG = SiteConfig(site_name="Test", site_url="https://example.org/sitrep/",
@@ -88,9 +89,8 @@ def test_a_memo_keeps_the_dates_of_listings_of_the_same_events(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # serve keeps a LatestMemo: a listing of the very same event objects as at the last build keeps
     # its date; the sitemap is always the one a build without the memo makes.
-    from sitrep.load import ParseCache, load
     from sitrep.synth import synth
-    from sitrep.validate import CheckMemo, check
+    from sitrep.validate import CheckMemo
 
     content = tmp_path / "content"
     synth(120, content, seed=5)
@@ -100,9 +100,7 @@ def test_a_memo_keeps_the_dates_of_listings_of_the_same_events(tmp_path: Path,
     monkeypatch.setattr(sitemap, "_latest", lambda events: read.append(len(events)) or real(events))
 
     def built(with_memo: bool) -> dict[str, bytes]:
-        corpus = check(load(content, ParseCache(None)), checks).corpus
-        assert corpus is not None
-        made = sitemap.iter_files(corpus, build_indexes(corpus), CONFIG, max_urls=100,
+        made = sitemap.iter_files(*checked_again(content, checks), CONFIG, max_urls=100,
                                   memo=memo if with_memo else None)
         return {f.path: f.data for f in made}
 
@@ -110,10 +108,7 @@ def test_a_memo_keeps_the_dates_of_listings_of_the_same_events(tmp_path: Path,
     listings = len(read)
     read.clear()
     assert built(True) == first and read == []
-    event = next(p for p in sorted((content / "events").rglob("*.yaml"))
-                 if "status: published" in p.read_text(encoding="utf-8"))
-    event.write_text(event.read_text(encoding="utf-8") +
-                     "revisions:\n- date: 2030-01-01\n  note: Corrected the title.\n", encoding="utf-8")
+    revise_a_published_event(content)
     edited = built(True)
     assert 4 <= len(read) < listings  # home, its region, month, type, actors and sources
     assert edited == built(False) and edited != first and b"2030-01-01" in b"".join(edited.values())
