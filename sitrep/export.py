@@ -21,7 +21,6 @@ import csv
 import hashlib
 import io
 import json
-import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -371,7 +370,7 @@ class _ScopeDigests:
 
     def of(self, scope: Scope, events: Sequence[Event]) -> bytes | None:
         known = self.new.get(scope) or self.old.get(scope)
-        if known is not None and len(known[0]) == len(events) and all(map(operator.is_, known[0], events)):
+        if known is not None and page_keys.same_objects(known[0], events):
             joined = known[1]
         else:
             digests = [self.corpus.file_digest(e) for e in events]

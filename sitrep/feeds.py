@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from functools import partial
 from importlib.metadata import version
-from operator import is_
 
 from feedgen.feed import FeedGenerator
 
@@ -21,7 +20,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_text
 from sitrep.model import Corpus, Event
-from sitrep.page_keys import PageKeys, salt
+from sitrep.page_keys import PageKeys, salt, same_objects
 from sitrep.urls import absolute_url, output_path, url_for
 from sitrep.write import OutputFile, PendingFile, SiteFile
 
@@ -131,10 +130,7 @@ def iter_files(corpus: Corpus, indexes: Indexes, config: SiteConfig,
     new: FeedMemo = {}
     for title, feed_url, page_url, events in _scopes(corpus, indexes, config):
         last = old.get(feed_url)
-        if last is not None and len(last[0]) == len(events) and all(map(is_, last[0], events)):
-            chosen = last[1]
-        else:
-            chosen = newest(events)
+        chosen = last[1] if last is not None and same_objects(last[0], events) else newest(events)
         new[feed_url] = (events, chosen)
         scopes.append((title, feed_url, page_url, chosen))
     # A feed with no events still needs an `updated`: the corpus' newest change keeps builds stable.

@@ -25,7 +25,7 @@ import io
 import os
 import pickle
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import cache, partial
 from importlib.metadata import PackageNotFoundError, version
@@ -157,6 +157,12 @@ class PageKeys:
 
 
 _LEAVES: frozenset[type] = frozenset({str, bytes, int, float, bool, type(None), date, datetime, Markup})
+
+
+def same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
+    """Whether two sequences hold the very same objects, in the same order: a long-lived process's
+    memo holds while the model objects it was made from are the ones the next build has."""
+    return len(a) == len(b) and all(map(is_, a, b))
 
 
 def same_items(a: tuple[tuple[str, object], ...], b: tuple[tuple[str, object], ...]) -> bool:

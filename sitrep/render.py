@@ -14,7 +14,6 @@ import shutil
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
-from operator import is_
 from pathlib import Path
 
 import jinja2
@@ -25,7 +24,7 @@ from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.markup import to_html, to_text
 from sitrep.model import Corpus, Event, Region, Shape
-from sitrep.page_keys import KeyMemo, PageKeys, build_salt, code_digest, same_items
+from sitrep.page_keys import KeyMemo, PageKeys, build_salt, code_digest, same_items, same_objects
 from sitrep.render_maps import MapMaker
 from sitrep.svgmap import EVENT_TYPE_COLOURS
 from sitrep.urls import output_path, type_slug, url_for
@@ -238,8 +237,7 @@ class EventShortcut:
             return None
         successor, predecessors, previous, following = render_pages.event_links(self.site, event)
         if (successor is not inputs.successor or previous is not inputs.previous
-                or following is not inputs.next or len(predecessors) != len(inputs.predecessors)
-                or not all(map(is_, predecessors, inputs.predecessors))):
+                or following is not inputs.next or not same_objects(predecessors, inputs.predecessors)):
             return None
         self.memo.carry(path)  # type: ignore[arg-type]
         self.paths[event.id] = path  # type: ignore[index]

@@ -32,7 +32,6 @@ import hashlib
 import itertools
 import json
 import logging
-import operator
 import os
 import struct
 import sys
@@ -49,7 +48,7 @@ from sitrep.blob_cache import BlobCache
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Briefing, Corpus, Event
-from sitrep.page_keys import PageKeys, code_digest, same_items
+from sitrep.page_keys import PageKeys, code_digest, same_items, same_objects
 from sitrep.pagefind_client import PagefindService, Record
 from sitrep.pagefind_files import is_unstable, stabilise
 from sitrep.search_records import (
@@ -417,8 +416,8 @@ def _keyed_shards(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: s
             cited = tuple(corpus.events_by_id.get(e) for item in items if type(item) is not Event
                           for e in cited_events(item))  # type: ignore[arg-type]
             last = known.get(name)
-            if (last is not None and _same_objects(last[0], items, inputs.keys)
-                    and _same_objects(last[1], cited)):
+            if (last is not None and _same_shard_items(last[0], items, inputs.keys)
+                    and same_objects(last[1], cited)):
                 key = last[2]
             else:
                 key = inputs.key(items, f"{name}/")
@@ -429,16 +428,15 @@ def _keyed_shards(plan: ShardPlan, corpus: Corpus, indexes: Indexes, language: s
         memo.base, memo.refs, memo.keys = inputs.base, refs, new
 
 
-def _same_objects(a: Sequence[object], b: Sequence[object], keys: PageKeys | None = None) -> bool:
+def _same_shard_items(a: Sequence[object], b: Sequence[object], keys: PageKeys) -> bool:
     """Whether two shards' items are the very same objects, but for briefings, which validating
     makes anew at each build (they are checked against the events): those must have the same
     digest in `keys`, as ShardInputs.key takes it."""
-    if len(a) != len(b):
-        return False
-    if all(map(operator.is_, a, b)):
+    if same_objects(a, b):
         return True
-    return keys is not None and all(x is y or (type(x) is Briefing and keys.shared(x) == keys.shared(y))
-                                    for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(
+        x is y or (type(x) is Briefing and keys.shared(x) == keys.shared(y))
+        for x, y in zip(a, b, strict=True))
 
 
 def _in_pairs(shards: Iterable[tuple[str, list[Event | Briefing], str | None]], bundles: BlobCache,

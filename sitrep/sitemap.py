@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
-from operator import is_
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
 from sitrep.config import SiteConfig
 from sitrep.index import Indexes
 from sitrep.model import Corpus, Event
+from sitrep.page_keys import same_objects
 from sitrep.urls import absolute_url, output_path, url_for
 from sitrep.write import OutputFile
 
@@ -52,8 +52,7 @@ def entries(corpus: Corpus, indexes: Indexes, config: SiteConfig,
 
     def latest(url: str, events: Sequence[Event]) -> date | None:
         last = old.get(url)
-        found = last[1] if (last is not None and len(last[0]) == len(events)
-                            and all(map(is_, last[0], events))) else _latest(events)
+        found = last[1] if last is not None and same_objects(last[0], events) else _latest(events)
         new[url] = (events, found)
         return found
 
